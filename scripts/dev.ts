@@ -1,0 +1,110 @@
+// `npm run dev`: embedded Postgres (persisted under .data/, `--reset` wipes it) + migrations +
+// the Neon-protocol shim, then `wrangler dev --test-scheduled` pointed at them. Ctrl-C stops all.
+import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
+import { applyMigrations } from "./lib/migrate.ts";
+import { startNeonShim } from "./lib/neon-shim.ts";
+import { backendFromEnv, startPostgres } from "./lib/postgres.ts";
+
+const args = process.argv.slice(2);
+const kind = backendFromEnv();
+const pgDir = join(dataDir, kind === "system" ? "system-pg" : "pglite");
+const port = Number(process.env.PORT ?? 8787);
+
+if (readDevState()) {
+  console.error("npm run dev is already running (see .data/dev-server.json).");
+  process.exit(1);
+}
+if (args.includes("--reset")) {
+  rmSync(pgDir, { recursive: true, force: true });
+  rmSync(join(repoRoot, ".wrangler", "state"), { recursive: true, force: true });
+  console.log(`[dev] reset local data in ${pgDir}`);
+}
+
+/** Dev defaults; any of these (and every SPEC §3 name) may be overridden from the environment. */
+const DEV_DEFAULTS: Record<string, string> = {
+  ENVIRONMENT: "development",
+  JWT_SECRET: "dev-only-jwt-secret-change-me-0123456789abcdef",
+  ENCRYPTION_KEY: "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=",
+};
+const PASSTHROUGH = [
+  "JWT_SECRET",
+  "NEXTAUTH_SECRET",
+  "ENCRYPTION_KEY",
+  "ENCRYPTION_KEYS",
+  "BACKEND_API_KEY",
+  "CORS_ORIGINS",
+  "PTERODACTYL_URL",
+  "PTERODACTYL_API_KEY",
+  "PTERODACTYL_CLIENT_API_KEY",
+  "CF_ACCESS_CLIENT_ID",
+  "CF_ACCESS_CLIENT_SECRET",
+  "HYTALE_USE_STAGING",
+  "HYTALE_OAUTH_URL",
+  "HYTALE_ACCOUNT_DATA_URL",
+  "HYTALE_SESSIONS_URL",
+  "RESEND_API_KEY",
+  "EMAIL_FROM",
+  "RESEND_URL",
+  "SITE_URL",
+  "SENTRY_DSN",
+];
+
+const pg = await startPostgres({ kind, dataDir: pgDir });
+await applyMigrations(pg.url);
+const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
+console.log(`[dev] ${pg.kind} postgres (data in ${pgDir}) migrated; neon /sql shim at ${shim.endpoint}`);
+
+const vars: Record<string, string> = { ...DEV_DEFAULTS };
+for (const key of PASSTHROUGH) {
+  const v = process.env[key];
+  if (v) vars[key] = v;
+}
+vars.DATABASE_URL = pg.url;
+vars.NEON_FETCH_ENDPOINT = shim.endpoint;
+
+const wranglerArgs = [
+  "dev",
+  "--ip",
+  "127.0.0.1",
+  "--port",
+  String(port),
+  "--test-scheduled",
+  "--show-interactive-dev-session=false",
+];
+for (const [k, v] of Object.entries(vars)) wranglerArgs.push("--var", `${k}:${v}`);
+
+const wrangler: ChildProcess = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), wranglerArgs, {
+  cwd: repoRoot,
+  stdio: "inherit",
+  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+});
+const workerUrl = `http://127.0.0.1:${port}`;
+writeDevState({
+  pid: process.pid,
+  databaseUrl: pg.url,
+  shimEndpoint: shim.endpoint,
+  workerUrl,
+  pgBackend: pg.kind,
+});
+console.log(
+  `[dev] worker starting at ${workerUrl} (docs: ${workerUrl}/docs; crons: ${workerUrl}/__scheduled?cron=0+3+*+*+*)`,
+);
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (wrangler.exitCode === null) wrangler.kill("SIGTERM");
+  await new Promise((r) => (wrangler.exitCode === null ? wrangler.once("exit", r) : r(null)));
+  await shim.close();
+  await pg.stop();
+  clearDevState();
+  console.log("[dev] stopped");
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+wrangler.on("exit", (code) => void shutdown(code ?? 0));

@@ -1,0 +1,52 @@
+// createApp(): the one Hono app — middleware order, every area's routes, the OpenAPI document,
+// the API reference page, not-found and the single error handler.
+import { Scalar } from "@scalar/hono-api-reference";
+import { requestId } from "hono/request-id";
+import pkg from "../package.json";
+import { healthRoutes } from "./health/health.routes.ts";
+import { errorResponse } from "./lib/error-response.ts";
+import { AppError } from "./lib/errors.ts";
+import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./lib/middleware.ts";
+import { createRouter } from "./lib/router.ts";
+import { statsRoutes } from "./stats/stats.routes.ts";
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", corsMiddleware());
+  app.use("*", requestLog());
+  app.use("*", contextMiddleware());
+  app.use("*", bodyRules());
+
+  app.route("/", healthRoutes);
+  app.route("/", statsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "NodeByte Edge API",
+      version: pkg.version,
+      description: "The NodeByte backend on Cloudflare Workers: panel sync, Hytale, accounts, notifications.",
+    },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "NodeByte Edge API" }));
+
+  app.notFound((c) =>
+    errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

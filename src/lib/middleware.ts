@@ -1,0 +1,89 @@
+// Request-wide middleware: CORS, request log, config/db/logger on the context, JSON body rules.
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { getDb } from "../db/client.ts";
+import { getConfig, parseOrigins } from "../env.ts";
+import type { AppEnv } from "../types.ts";
+import { AppError } from "./errors.ts";
+import { childLogger, log, redactUrl } from "./log.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * CORS as the website needs it (website-client §2): preflight answered before any auth, exact
+ * origin echo with credentials. Origins come straight from CORS_ORIGINS so preflight works even
+ * while the rest of the config is broken.
+ */
+export function corsMiddleware(): MiddlewareHandler<AppEnv> {
+  return cors({
+    origin: (origin, c) => (parseOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+    exposeHeaders: [
+      "X-Request-Id",
+      "X-RateLimit-Limit",
+      "X-RateLimit-Remaining",
+      "X-RateLimit-Reset",
+      "Retry-After",
+    ],
+    maxAge: 600,
+  });
+}
+
+/** One structured line per request; query secrets (`api_key`, `token`) redacted. */
+export function requestLog(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = Date.now();
+    await next();
+    log(c.res.status >= 500 ? "error" : "info", "request", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: redactUrl(new URL(c.req.url).pathname + new URL(c.req.url).search),
+      status: c.res.status,
+      ms: Date.now() - started,
+      ip: c.req.header("cf-connecting-ip"),
+    });
+  };
+}
+
+/** Parses config once per env and puts config, db and a request-scoped logger on the context. */
+export function contextMiddleware(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const config = getConfig(c.env);
+    c.set("config", config);
+    c.set("db", getDb(config));
+    c.set("log", childLogger({ requestId: c.get("requestId") }));
+    await next();
+  };
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Bodies: over MAX_BODY_BYTES → 413; a JSON content type with an empty body (the website sends
+ * those on bodiless POSTs) reads as `{}`. Malformed JSON and wrong types are left to the route
+ * validators, which answer 400 / 415 through onError.
+ */
+export function bodyRules(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    const declared = Number(c.req.header("content-length") ?? "0");
+    if (declared > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", "Request body too large");
+    const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    const emptyAsObject = () => {
+      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve("{}");
+    };
+    if (!c.req.raw.body) {
+      if (JSON_TYPE.test(type)) emptyAsObject();
+      return next();
+    }
+    const text = await c.req.text();
+    if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", "Request body too large");
+    }
+    if (JSON_TYPE.test(type) && text.trim() === "") emptyAsObject();
+    return next();
+  };
+}

@@ -1,0 +1,36 @@
+// Shared OpenAPI pieces: the error body schema and the standard error responses routes declare.
+import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "./errors.ts";
+
+export const ErrorBodySchema = z
+  .object({
+    success: z.literal(false),
+    error: z.string(),
+    code: z.enum(ERROR_CODES as [string, ...string[]]),
+    requestId: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBodySchema } },
+});
+
+/** Error answers every route may give (validation, rate limit, server). */
+export const commonErrors = {
+  400: errorContent("Invalid request"),
+  429: errorContent("Rate limited"),
+  500: errorContent("Internal error or bad environment"),
+} as const;
+
+export const authErrors = {
+  401: errorContent("Missing or invalid credentials"),
+  403: errorContent("Not allowed"),
+} as const;
+
+export const errorResponses = { errorContent };
+
+export function jsonBody<T>(schema: T, description = "OK") {
+  return { description, content: { "application/json": { schema } } };
+}

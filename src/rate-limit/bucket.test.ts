@@ -1,0 +1,52 @@
+// Token-bucket math: refill, burst, fractional tokens, clock going backwards, reset times.
+import { describe, expect, it } from "vitest";
+import { refill, take } from "./bucket.ts";
+
+const limit = { capacity: 5, periodMs: 5_000 }; // 1 token per second
+
+describe("token bucket", () => {
+  it("starts full and allows a burst of exactly capacity", () => {
+    let state: ReturnType<typeof take>["state"] | undefined;
+    const results = [];
+    for (let i = 0; i < 7; i++) {
+      const r = take(state, limit, 1_000);
+      state = r.state;
+      results.push(r.allowed);
+    }
+    expect(results).toEqual([true, true, true, true, true, false, false]);
+  });
+
+  it("refills lazily at capacity/period and never above capacity", () => {
+    expect(refill({ tokens: 0, updatedAt: 0 }, limit, 2_500).tokens).toBeCloseTo(2.5);
+    expect(refill({ tokens: 4, updatedAt: 0 }, limit, 60_000).tokens).toBe(5);
+  });
+
+  it("keeps fractional tokens between calls", () => {
+    const a = take({ tokens: 0.6, updatedAt: 0 }, limit, 300); // 0.9 → not enough
+    expect(a.allowed).toBe(false);
+    expect(a.state.tokens).toBeCloseTo(0.9);
+    expect(a.retryAfterMs).toBe(100);
+    const b = take(a.state, limit, 400); // 1.0 → allowed
+    expect(b.allowed).toBe(true);
+    expect(b.state.tokens).toBeCloseTo(0);
+  });
+
+  it("does not mint tokens when the clock goes backwards", () => {
+    const s = { tokens: 1, updatedAt: 10_000 };
+    const back = refill(s, limit, 4_000);
+    expect(back).toEqual({ tokens: 1, updatedAt: 10_000 });
+    // …and the later forward step only counts time after the original reference.
+    expect(refill(back, limit, 11_000).tokens).toBeCloseTo(2);
+  });
+
+  it("reports remaining and the true time the bucket is full again", () => {
+    const r = take(undefined, limit, 1_000, 3);
+    expect(r.remaining).toBe(2);
+    expect(r.resetAt).toBe(1_000 + 3_000);
+    const denied = take({ tokens: 0.5, updatedAt: 1_000 }, limit, 1_000);
+    expect(denied.allowed).toBe(false);
+    expect(denied.remaining).toBe(0);
+    expect(denied.retryAfterMs).toBe(500);
+    expect(denied.resetAt).toBe(1_000 + 4_500);
+  });
+});

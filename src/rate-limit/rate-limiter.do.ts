@@ -1,0 +1,63 @@
+// RateLimiter Durable Object: one object per limit key holding one token bucket in its SQLite
+// storage. Reads and writes are synchronous SQL with no outside I/O between them, so concurrent
+// requests are admitted exactly. An alarm deletes the bucket once it is full again (idle).
+import { DurableObject } from "cloudflare:workers";
+import { type BucketLimit, type BucketState, refill, type TakeResult, take } from "./bucket.ts";
+
+export class RateLimiter extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.createTable();
+  }
+
+  private createTable(): void {
+    this.ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL, capacity REAL NOT NULL, period_ms INTEGER NOT NULL)",
+    );
+  }
+
+  private read(): (BucketState & { limit: BucketLimit }) | undefined {
+    const row = this.ctx.storage.sql
+      .exec<{ tokens: number; updated_at: number; capacity: number; period_ms: number }>(
+        "SELECT tokens, updated_at, capacity, period_ms FROM bucket WHERE id = 1",
+      )
+      .toArray()[0];
+    return row
+      ? {
+          tokens: row.tokens,
+          updatedAt: row.updated_at,
+          limit: { capacity: row.capacity, periodMs: row.period_ms },
+        }
+      : undefined;
+  }
+
+  /** Takes `cost` tokens if available; the state is persisted on every call. */
+  async take(limit: BucketLimit, cost = 1, now = Date.now()): Promise<TakeResult> {
+    const result = take(this.read(), limit, now, cost);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at, capacity = excluded.capacity, period_ms = excluded.period_ms",
+      result.state.tokens,
+      result.state.updatedAt,
+      limit.capacity,
+      limit.periodMs,
+    );
+    await this.ctx.storage.setAlarm(result.resetAt + 1000);
+    return result;
+  }
+
+  /** Current state without taking (for admin views and tests). */
+  peek(): BucketState | undefined {
+    const row = this.read();
+    return row ? { tokens: row.tokens, updatedAt: row.updatedAt } : undefined;
+  }
+
+  override async alarm(): Promise<void> {
+    const row = this.read();
+    if (!row) return;
+    // Full again means idle: forget the bucket (a new one starts full, so nothing changes).
+    if (refill(row, row.limit, Date.now()).tokens >= row.limit.capacity) {
+      await this.ctx.storage.deleteAll();
+      this.createTable();
+    } else await this.ctx.storage.setAlarm(take(row, row.limit, Date.now(), 0).resetAt + 1000);
+  }
+}
