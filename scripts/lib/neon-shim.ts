@@ -54,11 +54,10 @@ export async function startNeonShim(opts: ShimOptions): Promise<NeonShim> {
   const pool = new pg.Pool({
     connectionString: opts.backendUrl,
     max: opts.poolMax,
+    // Neon sessions run in UTC; set it at connection start-up.
+    options: "-c TimeZone=UTC",
     // Raw text for every type: the Neon client parses cells itself by dataTypeID.
     types: { getTypeParser: () => (v: string) => v },
-  });
-  pool.on("connect", (client) => {
-    client.query("SET TIME ZONE 'UTC'").catch(() => {});
   });
   let served = 0;
   // Requests per connection string, so a test can count the SQL requests one route made by

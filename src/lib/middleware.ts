@@ -31,19 +31,31 @@ export function corsMiddleware(): MiddlewareHandler<AppEnv> {
   });
 }
 
-/** One structured line per request; query secrets (`api_key`, `token`) redacted. */
-export function requestLog(): MiddlewareHandler<AppEnv> {
+/**
+ * One structured line per failed request (4xx/5xx) or slow one; query secrets (`api_key`,
+ * `token`) redacted. Successful requests are already in Workers Logs and `wrangler tail` as
+ * invocation events, so a line of our own for each would only cost CPU on the hot path.
+ */
+export function requestLog(slowMs = 1000): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
     await next();
-    log(c.res.status >= 500 ? "error" : "info", "request", {
-      requestId: c.get("requestId"),
-      method: c.req.method,
-      path: redactUrl(new URL(c.req.url).pathname + new URL(c.req.url).search),
-      status: c.res.status,
-      ms: Date.now() - started,
-      ip: c.req.header("cf-connecting-ip"),
-    });
+    const ms = Date.now() - started;
+    const status = c.res.status;
+    if (status < 400 && ms < slowMs) return;
+    const url = new URL(c.req.url);
+    log(
+      status >= 500 ? "error" : status >= 400 ? "info" : "warn",
+      status < 400 ? "slow request" : "request failed",
+      {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: redactUrl(url.pathname + url.search),
+        status,
+        ms,
+        ip: c.req.header("cf-connecting-ip"),
+      },
+    );
   };
 }
 
