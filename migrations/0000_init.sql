@@ -21,6 +21,15 @@ CREATE TABLE "audit_logs" (
 	"ip" text,
 	"userAgent" text,
 	"details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "audit_logs_actorType_check" CHECK ("actorType" IN ('user', 'api_key', 'system', 'anonymous'))
+);
+--> statement-breakpoint
+CREATE TABLE "password_reset_tokens" (
+	"id" text PRIMARY KEY NOT NULL,
+	"userId" text NOT NULL,
+	"token" text NOT NULL,
+	"expiresAt" timestamp with time zone NOT NULL,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -79,6 +88,7 @@ CREATE TABLE "verification_tokens" (
 	"token" text NOT NULL,
 	"expires" timestamp with time zone NOT NULL,
 	"type" text DEFAULT 'email' NOT NULL,
+	"data" jsonb,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "verification_tokens_identifier_token_pk" PRIMARY KEY("identifier","token")
 );
@@ -110,12 +120,12 @@ CREATE TABLE "hytale_game_sessions" (
 CREATE TABLE "hytale_log_sync_state" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"serverUuid" text NOT NULL,
-	"lastSyncTime" timestamp with time zone,
-	"lastLineId" bigint,
+	"lastSyncTime" timestamp with time zone DEFAULT now(),
+	"lastLineId" bigint DEFAULT 0 NOT NULL,
 	"syncStatus" text DEFAULT 'pending' NOT NULL,
 	"errorMessage" text,
 	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "hytale_log_sync_state_serverUuid_unique" UNIQUE("serverUuid")
+	CONSTRAINT "hytale_log_sync_state_serverUuid_key" UNIQUE("serverUuid")
 );
 --> statement-breakpoint
 CREATE TABLE "hytale_oauth_tokens" (
@@ -129,15 +139,15 @@ CREATE TABLE "hytale_oauth_tokens" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_refreshed_at" timestamp with time zone,
-	CONSTRAINT "hytale_oauth_tokens_account_id_unique" UNIQUE("account_id")
+	CONSTRAINT "hytale_oauth_tokens_account_id_key" UNIQUE("account_id")
 );
 --> statement-breakpoint
 CREATE TABLE "hytale_server_logs" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "hytale_server_logs_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"serverUuid" text NOT NULL,
-	"accountId" text,
+	"accountId" text NOT NULL,
 	"logLine" text NOT NULL,
-	"logTimestamp" timestamp with time zone NOT NULL,
+	"logTimestamp" timestamp with time zone DEFAULT now() NOT NULL,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -176,11 +186,18 @@ CREATE TABLE "discord_webhooks" (
 --> statement-breakpoint
 CREATE TABLE "support_tickets" (
 	"id" text PRIMARY KEY NOT NULL,
-	"userId" text,
-	"subject" text,
+	"ticketNumber" text NOT NULL,
+	"userId" text NOT NULL,
+	"serverId" text,
+	"title" text NOT NULL,
+	"description" text NOT NULL,
 	"status" text DEFAULT 'open' NOT NULL,
+	"priority" text DEFAULT 'medium' NOT NULL,
+	"category" text,
+	"assignedToId" text,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
-	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL
+	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
+	"closedAt" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "sync_cursors" (
@@ -229,8 +246,8 @@ CREATE TABLE "egg_variables" (
 	"description" text,
 	"env_variable" text NOT NULL,
 	"default_value" text,
-	"user_viewable" boolean DEFAULT false NOT NULL,
-	"user_editable" boolean DEFAULT false NOT NULL,
+	"user_viewable" boolean DEFAULT true NOT NULL,
+	"user_editable" boolean DEFAULT true NOT NULL,
 	"rules" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -244,7 +261,7 @@ CREATE TABLE "eggs" (
 	"description" text,
 	"author" text,
 	"panelType" text DEFAULT 'pterodactyl' NOT NULL,
-	"nestId" integer,
+	"nestId" integer NOT NULL,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
 	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
 	"lastSeenSyncId" text
@@ -288,14 +305,14 @@ CREATE TABLE "nodes" (
 	"daemonListenPort" integer DEFAULT 8080 NOT NULL,
 	"daemonSftpPort" integer DEFAULT 2022 NOT NULL,
 	"daemonBase" text DEFAULT '/var/lib/pterodactyl/volumes' NOT NULL,
-	"locationId" integer,
+	"locationId" integer NOT NULL,
 	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
 	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL,
 	"lastSeenSyncId" text
 );
 --> statement-breakpoint
 CREATE TABLE "server_databases" (
-	"id" text PRIMARY KEY NOT NULL,
+	"id" text PRIMARY KEY DEFAULT gen_random_uuid()::text NOT NULL,
 	"pterodactylId" integer,
 	"serverId" text NOT NULL,
 	"host" text NOT NULL,
@@ -310,14 +327,16 @@ CREATE TABLE "server_databases" (
 );
 --> statement-breakpoint
 CREATE TABLE "server_properties" (
-	"id" text PRIMARY KEY NOT NULL,
+	"id" text PRIMARY KEY DEFAULT gen_random_uuid()::text NOT NULL,
 	"serverId" text NOT NULL,
 	"key" text NOT NULL,
-	"value" text
+	"value" text NOT NULL,
+	"createdAt" timestamp with time zone DEFAULT now() NOT NULL,
+	"updatedAt" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "server_subusers" (
-	"id" text PRIMARY KEY NOT NULL,
+	"id" text PRIMARY KEY DEFAULT gen_random_uuid()::text NOT NULL,
 	"serverId" text NOT NULL,
 	"userId" text NOT NULL,
 	"permissions" text[] DEFAULT '{}'::text[] NOT NULL,
@@ -330,7 +349,7 @@ CREATE TABLE "server_subusers" (
 );
 --> statement-breakpoint
 CREATE TABLE "servers" (
-	"id" text PRIMARY KEY NOT NULL,
+	"id" text PRIMARY KEY DEFAULT gen_random_uuid()::text NOT NULL,
 	"serverType" text DEFAULT 'game_server' NOT NULL,
 	"pterodactylId" integer,
 	"virtfusionId" integer,
@@ -360,12 +379,15 @@ CREATE TABLE "servers" (
 );
 --> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_createdBy_users_id_fk" FOREIGN KEY ("createdBy") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "password_reset_tokens" ADD CONSTRAINT "password_reset_tokens_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "hytale_game_sessions" ADD CONSTRAINT "hytale_game_sessions_server_id_servers_id_fk" FOREIGN KEY ("server_id") REFERENCES "public"."servers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "hytale_log_sync_state" ADD CONSTRAINT "hytale_log_sync_state_serverUuid_servers_uuid_fk" FOREIGN KEY ("serverUuid") REFERENCES "public"."servers"("uuid") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "hytale_server_logs" ADD CONSTRAINT "hytale_server_logs_serverUuid_servers_uuid_fk" FOREIGN KEY ("serverUuid") REFERENCES "public"."servers"("uuid") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "support_tickets" ADD CONSTRAINT "support_tickets_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "support_tickets" ADD CONSTRAINT "support_tickets_serverId_servers_id_fk" FOREIGN KEY ("serverId") REFERENCES "public"."servers"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "support_tickets" ADD CONSTRAINT "support_tickets_assignedToId_users_id_fk" FOREIGN KEY ("assignedToId") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_cursors" ADD CONSTRAINT "sync_cursors_syncLogId_sync_logs_id_fk" FOREIGN KEY ("syncLogId") REFERENCES "public"."sync_logs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_nodeId_nodes_id_fk" FOREIGN KEY ("nodeId") REFERENCES "public"."nodes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_serverId_servers_id_fk" FOREIGN KEY ("serverId") REFERENCES "public"."servers"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -384,6 +406,8 @@ CREATE UNIQUE INDEX "api_keys_prefix_key" ON "api_keys" USING btree ("prefix");-
 CREATE INDEX "audit_logs_createdAt_idx" ON "audit_logs" USING btree ("createdAt" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_logs_action_idx" ON "audit_logs" USING btree ("action");--> statement-breakpoint
 CREATE INDEX "audit_logs_actorId_idx" ON "audit_logs" USING btree ("actorId");--> statement-breakpoint
+CREATE UNIQUE INDEX "password_reset_tokens_userId_key" ON "password_reset_tokens" USING btree ("userId");--> statement-breakpoint
+CREATE UNIQUE INDEX "password_reset_tokens_token_key" ON "password_reset_tokens" USING btree ("token");--> statement-breakpoint
 CREATE UNIQUE INDEX "refresh_tokens_tokenHash_key" ON "refresh_tokens" USING btree ("tokenHash");--> statement-breakpoint
 CREATE INDEX "refresh_tokens_userId_idx" ON "refresh_tokens" USING btree ("userId");--> statement-breakpoint
 CREATE INDEX "refresh_tokens_familyId_idx" ON "refresh_tokens" USING btree ("familyId");--> statement-breakpoint
@@ -392,10 +416,12 @@ CREATE UNIQUE INDEX "sessions_sessionToken_key" ON "sessions" USING btree ("sess
 CREATE INDEX "sessions_userId_idx" ON "sessions" USING btree ("userId");--> statement-breakpoint
 CREATE INDEX "sessions_expires_idx" ON "sessions" USING btree ("expires");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint
+CREATE UNIQUE INDEX "users_email_lower_key" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE UNIQUE INDEX "users_pterodactylId_key" ON "users" USING btree ("pterodactylId");--> statement-breakpoint
 CREATE INDEX "users_virtfusionId_idx" ON "users" USING btree ("virtfusionId");--> statement-breakpoint
 CREATE UNIQUE INDEX "verification_tokens_token_key" ON "verification_tokens" USING btree ("token");--> statement-breakpoint
 CREATE INDEX "verification_tokens_expires_idx" ON "verification_tokens" USING btree ("expires");--> statement-breakpoint
+CREATE INDEX "verification_tokens_identifier_type_idx" ON "verification_tokens" USING btree ("identifier","type");--> statement-breakpoint
 CREATE INDEX "hytale_audit_logs_accountId_idx" ON "hytale_audit_logs" USING btree ("accountId");--> statement-breakpoint
 CREATE INDEX "hytale_audit_logs_eventType_idx" ON "hytale_audit_logs" USING btree ("eventType");--> statement-breakpoint
 CREATE INDEX "hytale_audit_logs_createdAt_idx" ON "hytale_audit_logs" USING btree ("createdAt" DESC NULLS LAST);--> statement-breakpoint
@@ -403,6 +429,8 @@ CREATE INDEX "hytale_audit_logs_accountId_createdAt_idx" ON "hytale_audit_logs" 
 CREATE UNIQUE INDEX "hytale_game_sessions_account_profile_key" ON "hytale_game_sessions" USING btree ("account_id","profile_uuid");--> statement-breakpoint
 CREATE INDEX "hytale_game_sessions_expires_at_idx" ON "hytale_game_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "hytale_game_sessions_server_id_idx" ON "hytale_game_sessions" USING btree ("server_id");--> statement-breakpoint
+CREATE INDEX "hytale_log_sync_state_syncStatus_idx" ON "hytale_log_sync_state" USING btree ("syncStatus");--> statement-breakpoint
+CREATE INDEX "hytale_oauth_tokens_access_token_expiry_idx" ON "hytale_oauth_tokens" USING btree ("access_token_expiry");--> statement-breakpoint
 CREATE INDEX "hytale_server_logs_serverUuid_idx" ON "hytale_server_logs" USING btree ("serverUuid");--> statement-breakpoint
 CREATE INDEX "hytale_server_logs_createdAt_idx" ON "hytale_server_logs" USING btree ("createdAt" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "hytale_server_logs_serverUuid_createdAt_idx" ON "hytale_server_logs" USING btree ("serverUuid","createdAt" DESC NULLS LAST);--> statement-breakpoint
@@ -413,7 +441,12 @@ CREATE INDEX "dead_jobs_jobType_idx" ON "dead_jobs" USING btree ("jobType");--> 
 CREATE INDEX "discord_webhooks_type_idx" ON "discord_webhooks" USING btree ("type");--> statement-breakpoint
 CREATE INDEX "discord_webhooks_scope_idx" ON "discord_webhooks" USING btree ("scope");--> statement-breakpoint
 CREATE INDEX "discord_webhooks_enabled_idx" ON "discord_webhooks" USING btree ("enabled");--> statement-breakpoint
+CREATE UNIQUE INDEX "support_tickets_ticketNumber_key" ON "support_tickets" USING btree ("ticketNumber");--> statement-breakpoint
 CREATE INDEX "support_tickets_userId_status_idx" ON "support_tickets" USING btree ("userId","status");--> statement-breakpoint
+CREATE INDEX "support_tickets_serverId_idx" ON "support_tickets" USING btree ("serverId");--> statement-breakpoint
+CREATE INDEX "support_tickets_assignedToId_idx" ON "support_tickets" USING btree ("assignedToId");--> statement-breakpoint
+CREATE INDEX "support_tickets_status_idx" ON "support_tickets" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "support_tickets_createdAt_idx" ON "support_tickets" USING btree ("createdAt");--> statement-breakpoint
 CREATE INDEX "sync_logs_type_idx" ON "sync_logs" USING btree ("type");--> statement-breakpoint
 CREATE INDEX "sync_logs_status_idx" ON "sync_logs" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "sync_logs_createdAt_idx" ON "sync_logs" USING btree ("createdAt");--> statement-breakpoint
@@ -424,9 +457,11 @@ CREATE INDEX "allocations_serverId_idx" ON "allocations" USING btree ("serverId"
 CREATE INDEX "egg_variables_egg_id_idx" ON "egg_variables" USING btree ("egg_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "eggs_uuid_key" ON "eggs" USING btree ("uuid");--> statement-breakpoint
 CREATE INDEX "eggs_nestId_idx" ON "eggs" USING btree ("nestId");--> statement-breakpoint
+CREATE INDEX "eggs_panelType_idx" ON "eggs" USING btree ("panelType");--> statement-breakpoint
 CREATE UNIQUE INDEX "locations_shortCode_key" ON "locations" USING btree ("shortCode");--> statement-breakpoint
 CREATE UNIQUE INDEX "nests_uuid_key" ON "nests" USING btree ("uuid");--> statement-breakpoint
 CREATE UNIQUE INDEX "nodes_uuid_key" ON "nodes" USING btree ("uuid");--> statement-breakpoint
+CREATE INDEX "nodes_panelType_idx" ON "nodes" USING btree ("panelType");--> statement-breakpoint
 CREATE INDEX "nodes_locationId_idx" ON "nodes" USING btree ("locationId");--> statement-breakpoint
 CREATE UNIQUE INDEX "server_databases_pterodactylId_key" ON "server_databases" USING btree ("pterodactylId");--> statement-breakpoint
 CREATE INDEX "server_databases_serverId_idx" ON "server_databases" USING btree ("serverId");--> statement-breakpoint
@@ -434,6 +469,7 @@ CREATE UNIQUE INDEX "server_properties_serverId_key_key" ON "server_properties" 
 CREATE UNIQUE INDEX "server_subusers_serverId_userId_key" ON "server_subusers" USING btree ("serverId","userId");--> statement-breakpoint
 CREATE INDEX "server_subusers_userId_idx" ON "server_subusers" USING btree ("userId");--> statement-breakpoint
 CREATE INDEX "server_subusers_owner_idx" ON "server_subusers" USING btree ("serverId") WHERE "isOwner" = true;--> statement-breakpoint
+CREATE INDEX "server_subusers_accessLevel_idx" ON "server_subusers" USING btree ("accessLevel");--> statement-breakpoint
 CREATE UNIQUE INDEX "servers_pterodactylId_key" ON "servers" USING btree ("pterodactylId");--> statement-breakpoint
 CREATE UNIQUE INDEX "servers_virtfusionId_key" ON "servers" USING btree ("virtfusionId");--> statement-breakpoint
 CREATE INDEX "servers_serverType_idx" ON "servers" USING btree ("serverType");--> statement-breakpoint

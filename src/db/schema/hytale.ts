@@ -1,24 +1,35 @@
 // Hytale: OAuth tokens per account, game sessions, the audit trail and ingested server logs.
-// Token, session and identity columns hold AES-256-GCM ciphertext ("keyId:iv:ciphertext").
+// Token, session and identity columns hold AES-256-GCM ciphertext ("keyId:iv:ciphertext"), never plaintext.
 import { sql } from "drizzle-orm";
 import { bigint, check, index, pgTable, serial, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { tstz } from "./columns.ts";
 import { servers } from "./panel.ts";
 
-export const hytaleOauthTokens = pgTable("hytale_oauth_tokens", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  accountId: text("account_id").notNull().unique(),
-  accessToken: text("access_token").notNull(),
-  refreshToken: text("refresh_token").notNull(),
-  accessTokenExpiry: tstz("access_token_expiry").notNull(),
-  profileUuid: uuid("profile_uuid"),
-  scope: text("scope").notNull().default("openid offline auth:server"),
-  createdAt: tstz("created_at").notNull().defaultNow(),
-  updatedAt: tstz("updated_at").notNull().defaultNow(),
-  lastRefreshedAt: tstz("last_refreshed_at"),
-});
+export const hytaleOauthTokens = pgTable(
+  "hytale_oauth_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** TEXT, not upstream's UUID: a member's account id is their users.id. No FK: admins may name any. */
+    accountId: text("account_id").notNull().unique("hytale_oauth_tokens_account_id_key"),
+    /** encrypted: keyId:iv:ciphertext */
+    accessToken: text("access_token").notNull(),
+    /** encrypted: keyId:iv:ciphertext */
+    refreshToken: text("refresh_token").notNull(),
+    accessTokenExpiry: tstz("access_token_expiry").notNull(),
+    profileUuid: uuid("profile_uuid"),
+    scope: text("scope").notNull().default("openid offline auth:server"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    lastRefreshedAt: tstz("last_refreshed_at"),
+  },
+  (t) => [index("hytale_oauth_tokens_access_token_expiry_idx").on(t.accessTokenExpiry)],
+);
 
-/** Only `server_id` (upstream also had an unused "serverId" twin); `expires_at` is the real expiry. */
+/**
+ * Only `server_id` (upstream's unused "serverId" twin is gone); `expires_at` is the peer's real expiry.
+ * Deleting a server cascades to its sessions, so whoever removes a server deletes them upstream first
+ * (left alone they are no longer refreshed and lapse within the hour).
+ */
 export const hytaleGameSessions = pgTable(
   "hytale_game_sessions",
   {
@@ -26,7 +37,9 @@ export const hytaleGameSessions = pgTable(
     accountId: text("account_id").notNull(),
     profileUuid: uuid("profile_uuid").notNull(),
     serverId: text("server_id").references(() => servers.id, { onDelete: "cascade" }),
+    /** encrypted: keyId:iv:ciphertext */
     sessionToken: text("session_token").notNull(),
+    /** encrypted: keyId:iv:ciphertext */
     identityToken: text("identity_token").notNull(),
     expiresAt: tstz("expires_at").notNull(),
     createdAt: tstz("created_at").notNull().defaultNow(),
@@ -50,14 +63,19 @@ export const HYTALE_AUDIT_EVENTS = [
   "PROFILE_SELECTED",
 ] as const;
 
-/** Creatable at last: upstream's FK named a column that did not exist. No FK: events outlive tokens. */
+export type HytaleAuditEvent = (typeof HYTALE_AUDIT_EVENTS)[number];
+
+/**
+ * Creatable at last: upstream's FK named a column that did not exist; now no FK, so events outlive
+ * the tokens they describe. accountId TEXT (see hytale_oauth_tokens); ipAddress TEXT, not INET.
+ */
 export const hytaleAuditLogs = pgTable(
   "hytale_audit_logs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     accountId: text("accountId").notNull(),
     profileId: uuid("profileId"),
-    eventType: text("eventType").notNull(),
+    eventType: text("eventType").$type<HytaleAuditEvent>().notNull(),
     details: text("details"),
     ipAddress: text("ipAddress"),
     userAgent: text("userAgent"),
@@ -82,9 +100,9 @@ export const hytaleServerLogs = pgTable(
     serverUuid: text("serverUuid")
       .notNull()
       .references(() => servers.uuid, { onDelete: "cascade" }),
-    accountId: text("accountId"),
+    accountId: text("accountId").notNull(),
     logLine: text("logLine").notNull(),
-    logTimestamp: tstz("logTimestamp").notNull(),
+    logTimestamp: tstz("logTimestamp").notNull().defaultNow(),
     createdAt: tstz("createdAt").notNull().defaultNow(),
   },
   (t) => [
@@ -95,15 +113,29 @@ export const hytaleServerLogs = pgTable(
   ],
 );
 
-export const hytaleLogSyncState = pgTable("hytale_log_sync_state", {
-  id: serial("id").primaryKey(),
-  serverUuid: text("serverUuid")
-    .notNull()
-    .unique()
-    .references(() => servers.uuid, { onDelete: "cascade" }),
-  lastSyncTime: tstz("lastSyncTime"),
-  lastLineId: bigint("lastLineId", { mode: "number" }),
-  syncStatus: text("syncStatus").notNull().default("pending"),
-  errorMessage: text("errorMessage"),
-  updatedAt: tstz("updatedAt").notNull().defaultNow(),
-});
+/** Upstream table (never used there); kept so the schema stays whole. */
+export const hytaleLogSyncState = pgTable(
+  "hytale_log_sync_state",
+  {
+    id: serial("id").primaryKey(),
+    serverUuid: text("serverUuid")
+      .notNull()
+      .unique("hytale_log_sync_state_serverUuid_key")
+      .references(() => servers.uuid, { onDelete: "cascade" }),
+    lastSyncTime: tstz("lastSyncTime").defaultNow(),
+    lastLineId: bigint("lastLineId", { mode: "number" }).notNull().default(0),
+    /** pending | syncing | success | failed */
+    syncStatus: text("syncStatus").notNull().default("pending"),
+    errorMessage: text("errorMessage"),
+    updatedAt: tstz("updatedAt").notNull().defaultNow(),
+  },
+  (t) => [index("hytale_log_sync_state_syncStatus_idx").on(t.syncStatus)],
+);
+
+export type HytaleOauthToken = typeof hytaleOauthTokens.$inferSelect;
+export type HytaleGameSession = typeof hytaleGameSessions.$inferSelect;
+export type NewHytaleGameSession = typeof hytaleGameSessions.$inferInsert;
+export type HytaleAuditLog = typeof hytaleAuditLogs.$inferSelect;
+export type NewHytaleAuditLog = typeof hytaleAuditLogs.$inferInsert;
+export type HytaleServerLog = typeof hytaleServerLogs.$inferSelect;
+export type HytaleLogSyncState = typeof hytaleLogSyncState.$inferSelect;

@@ -1,4 +1,5 @@
-// The whole schema, for drizzle (relational queries) and drizzle-kit (migrations).
+// The whole database schema, one module per area, for the drizzle client (relational queries)
+// and drizzle-kit (migrations). Relative imports keep `.ts` so Node's type stripping can load them.
 export * from "./accounts.ts";
 export * from "./hytale.ts";
 export * from "./ops.ts";

@@ -1,9 +1,10 @@
 // Operations: the settings key/value store, sync runs and their cursors, Discord webhooks,
-// dead jobs, and the support-ticket table the dashboard counts.
+// dead jobs, and the support tickets the dashboard counts.
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
 import { createdAt, tstz, updatedAt } from "./columns.ts";
+import { servers } from "./panel.ts";
 
 /** Settings; `id` now has a default (upstream's insert without one always failed). Secrets are encrypted. */
 export const config = pgTable(
@@ -20,14 +21,17 @@ export const config = pgTable(
   (t) => [uniqueIndex("config_key_key").on(t.key)],
 );
 
+/** The only statuses we write (upstream mixed in pending/in_progress/cancelling); not a CHECK, old rows vary. */
 export const SYNC_STATUSES = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
+/** One row per run; cancelledAt, error, completedAt, durationSeconds are written now (upstream never did). */
 export const syncLogs = pgTable(
   "sync_logs",
   {
     id: text("id").primaryKey(),
     type: text("type").notNull(),
-    status: text("status").notNull().default("PENDING"),
+    status: text("status").$type<SyncStatus>().notNull().default("PENDING"),
     itemsTotal: integer("itemsTotal").notNull().default(0),
     itemsSynced: integer("itemsSynced").notNull().default(0),
     itemsFailed: integer("itemsFailed").notNull().default(0),
@@ -36,7 +40,8 @@ export const syncLogs = pgTable(
     cancelledAt: tstz("cancelledAt"),
     durationSeconds: integer("durationSeconds"),
     error: text("error"),
-    metadata: jsonb("metadata").notNull().default({}),
+    /** {step, progress, lastMessage, itemsTotal, itemsProcessed, lastUpdated, failed_step?}, merged. */
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -45,7 +50,8 @@ export const syncLogs = pgTable(
     index("sync_logs_status_idx").on(t.status),
     index("sync_logs_createdAt_idx").on(t.createdAt),
     index("sync_logs_startedAt_idx").on(t.startedAt),
-    // One sync at a time, enforced by the database rather than a read-then-write race.
+    // One sync at a time, enforced by the database rather than a read-then-write race
+    // (a run stuck in PENDING/RUNNING must be failed by the app before another can start).
     uniqueIndex("sync_logs_one_active_key").on(sql`(true)`).where(sql`status in ('PENDING', 'RUNNING')`),
   ],
 );
@@ -69,8 +75,11 @@ export const discordWebhooks = pgTable(
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
+    /** upstream's worker read `url`; the column is and stays "webhookUrl". */
     webhookUrl: text("webhookUrl").notNull(),
+    /** GAME_SERVER | VPS | SYSTEM | BILLING | SECURITY | SUPPORT | CUSTOM */
     type: text("type").notNull().default("SYSTEM"),
+    /** ADMIN | USER | PUBLIC */
     scope: text("scope").notNull().default("ADMIN"),
     description: text("description"),
     enabled: boolean("enabled").notNull().default(true),
@@ -85,7 +94,7 @@ export const discordWebhooks = pgTable(
   ],
 );
 
-/** Jobs that exhausted their retries or can never succeed (new); id = the job's idempotency key. */
+/** Jobs that exhausted their retries or can never succeed (new); id = the queue message id. */
 export const deadJobs = pgTable(
   "dead_jobs",
   {
@@ -100,19 +109,41 @@ export const deadJobs = pgTable(
   (t) => [index("dead_jobs_createdAt_idx").on(t.createdAt), index("dead_jobs_jobType_idx").on(t.jobType)],
 );
 
-/** Owned by the website; read here only for the dashboard's open-ticket count. */
+/** Upstream's table, written by the website; read here only for the dashboard's open-ticket count. */
 export const supportTickets = pgTable(
   "support_tickets",
   {
     id: text("id").primaryKey(),
-    userId: text("userId").references(() => users.id, { onDelete: "cascade" }),
-    subject: text("subject"),
+    ticketNumber: text("ticketNumber").notNull(),
+    userId: text("userId")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    serverId: text("serverId").references(() => servers.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    /** open | pending | in_progress count as open; anything else is closed. */
     status: text("status").notNull().default("open"),
+    priority: text("priority").notNull().default("medium"),
+    category: text("category"),
+    assignedToId: text("assignedToId").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    closedAt: tstz("closedAt"),
   },
-  (t) => [index("support_tickets_userId_status_idx").on(t.userId, t.status)],
+  (t) => [
+    uniqueIndex("support_tickets_ticketNumber_key").on(t.ticketNumber),
+    index("support_tickets_userId_status_idx").on(t.userId, t.status),
+    index("support_tickets_serverId_idx").on(t.serverId),
+    index("support_tickets_assignedToId_idx").on(t.assignedToId),
+    index("support_tickets_status_idx").on(t.status),
+    index("support_tickets_createdAt_idx").on(t.createdAt),
+  ],
 );
 
-export type SyncLog = typeof syncLogs.$inferSelect;
 export type ConfigRow = typeof config.$inferSelect;
+export type SyncLog = typeof syncLogs.$inferSelect;
+export type NewSyncLog = typeof syncLogs.$inferInsert;
+export type SyncCursor = typeof syncCursors.$inferSelect;
+export type DiscordWebhook = typeof discordWebhooks.$inferSelect;
+export type DeadJob = typeof deadJobs.$inferSelect;
+export type SupportTicket = typeof supportTickets.$inferSelect;

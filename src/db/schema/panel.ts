@@ -4,9 +4,10 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
-import { createdAt, tstz, updatedAt } from "./columns.ts";
+import { createdAt, lastSeenSyncId, tstz, updatedAt } from "./columns.ts";
 
-const lastSeenSyncId = () => text("lastSeenSyncId");
+/** Our own text ids (servers, databases, properties, subusers) default in SQL so bulk upserts may omit them. */
+const generatedId = () => text("id").primaryKey().default(sql`gen_random_uuid()::text`);
 
 export const locations = pgTable(
   "locations",
@@ -41,12 +42,18 @@ export const nodes = pgTable(
     daemonListenPort: integer("daemonListenPort").notNull().default(8080),
     daemonSftpPort: integer("daemonSftpPort").notNull().default(2022),
     daemonBase: text("daemonBase").notNull().default("/var/lib/pterodactyl/volumes"),
-    locationId: integer("locationId").references(() => locations.id, { onDelete: "cascade" }),
+    locationId: integer("locationId")
+      .notNull()
+      .references(() => locations.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
   },
-  (t) => [uniqueIndex("nodes_uuid_key").on(t.uuid), index("nodes_locationId_idx").on(t.locationId)],
+  (t) => [
+    uniqueIndex("nodes_uuid_key").on(t.uuid),
+    index("nodes_panelType_idx").on(t.panelType),
+    index("nodes_locationId_idx").on(t.locationId),
+  ],
 );
 
 export const nests = pgTable(
@@ -73,12 +80,18 @@ export const eggs = pgTable(
     description: text("description"),
     author: text("author"),
     panelType: text("panelType").notNull().default("pterodactyl"),
-    nestId: integer("nestId").references(() => nests.id, { onDelete: "cascade" }),
+    nestId: integer("nestId")
+      .notNull()
+      .references(() => nests.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
   },
-  (t) => [uniqueIndex("eggs_uuid_key").on(t.uuid), index("eggs_nestId_idx").on(t.nestId)],
+  (t) => [
+    uniqueIndex("eggs_uuid_key").on(t.uuid),
+    index("eggs_nestId_idx").on(t.nestId),
+    index("eggs_panelType_idx").on(t.panelType),
+  ],
 );
 
 /** snake_case columns, as upstream's schema has them (its sync wrote camelCase and always failed). */
@@ -93,8 +106,8 @@ export const eggVariables = pgTable(
     description: text("description"),
     envVariable: text("env_variable").notNull(),
     defaultValue: text("default_value"),
-    userViewable: boolean("user_viewable").notNull().default(false),
-    userEditable: boolean("user_editable").notNull().default(false),
+    userViewable: boolean("user_viewable").notNull().default(true),
+    userEditable: boolean("user_editable").notNull().default(true),
     rules: text("rules"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
@@ -106,7 +119,7 @@ export const eggVariables = pgTable(
 export const servers = pgTable(
   "servers",
   {
-    id: text("id").primaryKey(),
+    id: generatedId(),
     serverType: text("serverType").notNull().default("game_server"),
     pterodactylId: integer("pterodactylId"),
     virtfusionId: integer("virtfusionId"),
@@ -127,7 +140,7 @@ export const servers = pgTable(
     cpu: integer("cpu").notNull().default(0),
     /** The website's products table is not ours to migrate, so no FK here. */
     productId: text("productId"),
-    /** SET NULL, not CASCADE: removing a user must never erase servers. */
+    /** SET NULL, not upstream's CASCADE: deleting a user must never erase servers (nullable: owner may sync later). */
     ownerId: text("ownerId").references(() => users.id, { onDelete: "set null" }),
     nodeId: integer("nodeId").references(() => nodes.id, { onDelete: "set null" }),
     config: jsonb("config").notNull().default({}),
@@ -174,11 +187,11 @@ export const allocations = pgTable(
   ],
 );
 
-/** `pterodactylId` added (upstream upserted on it without the column); the panel never sends passwords. */
 export const serverDatabases = pgTable(
   "server_databases",
   {
-    id: text("id").primaryKey(),
+    id: generatedId(),
+    /** Added: upstream's sync upserted on this column, which its schema never had. */
     pterodactylId: integer("pterodactylId"),
     serverId: text("serverId")
       .notNull()
@@ -187,6 +200,7 @@ export const serverDatabases = pgTable(
     port: integer("port").notNull().default(3306),
     databaseName: text("databaseName").notNull(),
     username: text("username").notNull(),
+    /** Nullable (upstream NOT NULL): the panel's listing never includes the password. */
     password: text("password"),
     maxConnections: integer("maxConnections").notNull().default(100),
     createdAt: createdAt(),
@@ -199,15 +213,18 @@ export const serverDatabases = pgTable(
   ],
 );
 
+/** Key/value limits read by the dashboard (memory/cpu/disk); upstream's sync never filled it. */
 export const serverProperties = pgTable(
   "server_properties",
   {
-    id: text("id").primaryKey(),
+    id: generatedId(),
     serverId: text("serverId")
       .notNull()
       .references(() => servers.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
-    value: text("value"),
+    value: text("value").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("server_properties_serverId_key_key").on(t.serverId, t.key)],
 );
@@ -215,7 +232,7 @@ export const serverProperties = pgTable(
 export const serverSubusers = pgTable(
   "server_subusers",
   {
-    id: text("id").primaryKey(),
+    id: generatedId(),
     serverId: text("serverId")
       .notNull()
       .references(() => servers.id, { onDelete: "cascade" }),
@@ -223,6 +240,7 @@ export const serverSubusers = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     permissions: text("permissions").array().notNull().default(sql`'{}'::text[]`),
+    /** owner | admin | user | viewer | billing_only */
     accessLevel: text("accessLevel").notNull().default("user"),
     accessConfig: jsonb("accessConfig").notNull().default({}),
     isOwner: boolean("isOwner").notNull().default(false),
@@ -233,10 +251,20 @@ export const serverSubusers = pgTable(
   (t) => [
     uniqueIndex("server_subusers_serverId_userId_key").on(t.serverId, t.userId),
     index("server_subusers_userId_idx").on(t.userId),
+    // Upstream indexed "isOwner" itself; keyed by server it also answers "who owns server X".
     index("server_subusers_owner_idx").on(t.serverId).where(sql`"isOwner" = true`),
+    index("server_subusers_accessLevel_idx").on(t.accessLevel),
   ],
 );
 
-export type Server = typeof servers.$inferSelect;
+export type Location = typeof locations.$inferSelect;
 export type Node = typeof nodes.$inferSelect;
 export type Allocation = typeof allocations.$inferSelect;
+export type Nest = typeof nests.$inferSelect;
+export type Egg = typeof eggs.$inferSelect;
+export type EggVariable = typeof eggVariables.$inferSelect;
+export type Server = typeof servers.$inferSelect;
+export type NewServer = typeof servers.$inferInsert;
+export type ServerDatabase = typeof serverDatabases.$inferSelect;
+export type ServerProperty = typeof serverProperties.$inferSelect;
+export type ServerSubuser = typeof serverSubusers.$inferSelect;
