@@ -18,6 +18,9 @@ export default defineConfig({
           ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
           BACKEND_API_KEY: "test-backend-api-key",
           PG_BACKEND: inject("pgBackend"),
+          RESEND_URL: inject("resendUrl"),
+          RESEND_API_KEY: "re_test_key_0123456789",
+          SITE_URL: "https://site.test",
         },
         queueConsumers: {
           "jobs-critical": { maxBatchTimeout: 0.05, retryDelay: 0 },

@@ -3,6 +3,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import pkg from "../package.json";
+import { authRoutes } from "./auth/auth.routes.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { errorResponse } from "./lib/error-response.ts";
 import { AppError } from "./lib/errors.ts";
@@ -21,6 +22,7 @@ export function createApp() {
 
   app.route("/", healthRoutes);
   app.route("/", statsRoutes);
+  app.route("/", authRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

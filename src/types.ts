@@ -1,4 +1,5 @@
 // The one Hono environment type shared by every router: bindings plus per-request variables.
+import type { Principal } from "./auth/access.ts";
 import type { Database } from "./db/client.ts";
 import type { Bindings, Config } from "./env.ts";
 import type { Logger } from "./lib/log.ts";
@@ -8,6 +9,7 @@ export interface AppVariables {
   config: Config;
   db: Database;
   log: Logger;
+  principal?: Principal;
 }
 
 export interface AppEnv {

@@ -4,14 +4,9 @@ import type { TestProject } from "vitest/node";
 import { applyMigrations } from "../scripts/lib/migrate.ts";
 import { startNeonShim } from "../scripts/lib/neon-shim.ts";
 import { startPostgres } from "../scripts/lib/postgres.ts";
+import { startFakeResend } from "./fakes/resend.ts";
 
-declare module "vitest" {
-  interface ProvidedContext {
-    databaseUrl: string;
-    neonFetchEndpoint: string;
-    pgBackend: string;
-  }
-}
+export const RESEND_TEST_KEY = "re_test_key_0123456789";
 
 export default async function setup(project: TestProject) {
   const pg = await startPostgres();
@@ -20,8 +15,11 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", pg.url);
   project.provide("neonFetchEndpoint", shim.endpoint);
   project.provide("pgBackend", pg.kind);
+  const resend = await startFakeResend(RESEND_TEST_KEY);
+  project.provide("resendUrl", resend.url);
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
+    await resend.close();
     await shim.close();
     await pg.stop();
   };

@@ -1,10 +1,13 @@
 // jobType → handler and cron → jobs: the two dispatch tables. Areas add their entries here.
+
+import { emailJobs } from "../notifications/email.jobs.ts";
 import type { JobTable } from "./job-context.ts";
 import type { JobPriority } from "./jobs.types.ts";
 import { maintenanceJobs } from "./maintenance.jobs.ts";
 
 export const JOB_HANDLERS: JobTable = {
   ...maintenanceJobs,
+  ...emailJobs,
 };
 
 export interface CronJob {

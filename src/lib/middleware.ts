@@ -70,6 +70,15 @@ export function contextMiddleware(): MiddlewareHandler<AppEnv> {
   };
 }
 
+function hasNul(raw: string): boolean {
+  if (!raw.includes("%00") && !raw.includes("\u0000")) return false;
+  try {
+    return decodeURIComponent(raw).includes("\u0000");
+  } catch {
+    return true;
+  }
+}
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**
@@ -79,6 +88,10 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
  */
 export function bodyRules(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Postgres text cannot hold NUL: refuse it at the door instead of failing in SQL.
+    if (hasNul(c.req.path) || hasNul(new URL(c.req.url).search)) {
+      throw new AppError("INVALID_REQUEST", "NUL characters are not allowed in the URL");
+    }
     const method = c.req.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
     const declared = Number(c.req.header("content-length") ?? "0");
@@ -96,6 +109,9 @@ export function bodyRules(): MiddlewareHandler<AppEnv> {
       throw new AppError("PAYLOAD_TOO_LARGE", "Request body too large");
     }
     if (JSON_TYPE.test(type) && text.trim() === "") emptyAsObject();
+    if (text.includes("\u0000") || text.includes("\\u0000")) {
+      throw new AppError("INVALID_REQUEST", "NUL characters are not allowed in the body");
+    }
     return next();
   };
 }

@@ -11,7 +11,7 @@ interface ZodIssueLike {
 }
 
 /** Turns a failed zod validation into the INVALID_REQUEST error (thrown to `onError`). */
-export function validationHook(result: HookResult, target?: string): void {
+export function validationHook(result: HookResult, target?: string, publicError?: string): void {
   if (result.success) return;
   const details = result.error.issues.map((i) => ({
     path: [target, ...i.path.map(String)].filter(Boolean).join("."),
@@ -21,15 +21,18 @@ export function validationHook(result: HookResult, target?: string): void {
   throw new AppError(
     "INVALID_REQUEST",
     first ? `Invalid ${first.path}: ${first.message}` : "Invalid request",
-    {
-      details,
-    },
+    { details, publicError },
   );
 }
 
-export function createRouter(): OpenAPIHono<AppEnv> {
+/**
+ * @param opts.publicError replaces the validation message in the body's `error` (the auth routes
+ *   answer upstream's snake_case `invalid_request`, which the website shows).
+ */
+export function createRouter(opts: { publicError?: string } = {}): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     strict: false,
-    defaultHook: (result) => validationHook(result as HookResult, (result as { target?: string }).target),
+    defaultHook: (result) =>
+      validationHook(result as HookResult, (result as { target?: string }).target, opts.publicError),
   });
 }

@@ -1,0 +1,11 @@
+// What test/global-setup.ts provides to the tests (vitest provide/inject).
+import "vitest";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    databaseUrl: string;
+    neonFetchEndpoint: string;
+    pgBackend: string;
+    resendUrl: string;
+  }
+}
