@@ -73,7 +73,14 @@ function probesFor(path: string, method: string, op: Operation): Probe[] {
         { method: m, headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1&b=2" },
       ],
       ["oversized", { method: m, headers: json, body: JSON.stringify({ blob: "x".repeat(1_200_000) }) }],
-      ["nul in string", { method: m, headers: json, body: JSON.stringify({ email: "a\u0000b@example.com", token: "\u0000" }) }],
+      [
+        "nul in string",
+        {
+          method: m,
+          headers: json,
+          body: JSON.stringify({ email: "a\u0000b@example.com", token: "\u0000" }),
+        },
+      ],
       ["deep nesting", { method: m, headers: json, body: `${"[".repeat(5000)}${"]".repeat(5000)}` }],
     ];
     for (const [label, init] of bodies) probes.push({ label, path: base, init });
