@@ -3,7 +3,11 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import pkg from "../package.json";
+import { adminUserRoutes } from "./admin/users.routes.ts";
+import { apiKeyRoutes } from "./api-keys/api-keys.routes.ts";
+import { auditRoutes } from "./audit/audit.routes.ts";
 import { authRoutes } from "./auth/auth.routes.ts";
+import { dashboardRoutes } from "./dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { errorResponse } from "./lib/error-response.ts";
 import { AppError } from "./lib/errors.ts";
@@ -23,6 +27,10 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.route("/", statsRoutes);
   app.route("/", authRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", auditRoutes);
+  app.route("/", adminUserRoutes);
+  app.route("/", dashboardRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

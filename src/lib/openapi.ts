@@ -34,3 +34,18 @@ export const errorResponses = { errorContent };
 export function jsonBody<T>(schema: T, description = "OK") {
   return { description, content: { "application/json": { schema } } };
 }
+
+/**
+ * A query enum that falls back to a default for unknown values (lenient like upstream's list
+ * filters) while the OpenAPI document still lists the accepted values.
+ */
+export function enumOr<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
+  return z
+    .string()
+    .max(100)
+    .optional()
+    .transform((v): T[number] =>
+      (values as readonly string[]).includes(v ?? "") ? (v as T[number]) : fallback,
+    )
+    .openapi({ type: "string", enum: [...values], default: fallback });
+}
