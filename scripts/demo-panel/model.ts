@@ -175,6 +175,7 @@ export interface ServerDatabase {
 export interface PanelIndexes {
   allocationsByNode: Map<number, Allocation[]>;
   allocationsByServer: Map<number, Allocation[]>;
+  serversByNode: Map<number, Server[]>;
   subusersByServer: Map<number, Subuser[]>;
   databasesByServer: Map<number, ServerDatabase[]>;
   eggsByNest: Map<number, Egg[]>;
@@ -236,6 +237,7 @@ export function buildIndexes(t: PanelTables): PanelIndexes {
   return {
     allocationsByNode: group(t.allocations.values(), (a) => a.nodeId),
     allocationsByServer: group(t.allocations.values(), (a) => a.serverId),
+    serversByNode: group(t.servers.values(), (s) => s.nodeId),
     subusersByServer: group(t.subusers.values(), (s) => s.serverId),
     databasesByServer: group(t.databases.values(), (d) => d.serverId),
     eggsByNest: group(t.eggs.values(), (e) => e.nestId),
