@@ -45,16 +45,14 @@ async function seedServers(ownerId: string, sharedWith?: string) {
       { id: ids.offline, name: "beta", ownerId, status: "offline", nodeId: node, eggId: egg },
       { id: ids.suspended, name: "gamma", ownerId, status: "suspended", isSuspended: true, nodeId: node },
     ]),
-    db
-      .insert(allocations)
-      .values({
-        id: uniqueInt(),
-        ip: "10.1.1.1",
-        port: 25565,
-        nodeId: node,
-        isAssigned: true,
-        serverId: ids.online,
-      }),
+    db.insert(allocations).values({
+      id: uniqueInt(),
+      ip: "10.1.1.1",
+      port: 25565,
+      nodeId: node,
+      isAssigned: true,
+      serverId: ids.online,
+    }),
   ]);
   if (sharedWith)
     await db.insert(serverSubusers).values({ id: uid("su"), serverId: ids.online, userId: sharedWith });
