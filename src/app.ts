@@ -13,6 +13,8 @@ import { errorResponse } from "./lib/error-response.ts";
 import { AppError } from "./lib/errors.ts";
 import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./lib/middleware.ts";
 import { createRouter } from "./lib/router.ts";
+import { emailRoutes } from "./notifications/email.routes.ts";
+import { serviceStatsRoutes } from "./stats/service-stats.routes.ts";
 import { statsRoutes } from "./stats/stats.routes.ts";
 
 export function createApp() {
@@ -31,6 +33,8 @@ export function createApp() {
   app.route("/", auditRoutes);
   app.route("/", adminUserRoutes);
   app.route("/", dashboardRoutes);
+  app.route("/", serviceStatsRoutes);
+  app.route("/", emailRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
