@@ -14,6 +14,7 @@ import { AppError } from "./lib/errors.ts";
 import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./lib/middleware.ts";
 import { createRouter } from "./lib/router.ts";
 import { emailRoutes } from "./notifications/email.routes.ts";
+import { rateLimitRoutes } from "./rate-limit/rate-limit.routes.ts";
 import { serviceStatsRoutes } from "./stats/service-stats.routes.ts";
 import { statsRoutes } from "./stats/stats.routes.ts";
 
@@ -35,6 +36,7 @@ export function createApp() {
   app.route("/", dashboardRoutes);
   app.route("/", serviceStatsRoutes);
   app.route("/", emailRoutes);
+  app.route("/", rateLimitRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -8,6 +8,7 @@ import { users } from "../db/schema/index.ts";
 import { AppError } from "../lib/errors.ts";
 import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
+import type { LimitName } from "../rate-limit/limits.ts";
 import type { AppEnv } from "../types.ts";
 import { authenticateUser, principalOf } from "./access.ts";
 import * as schemas from "./auth.schemas.ts";
@@ -45,17 +46,16 @@ const post = <T extends z.ZodType>(
   summary: string,
   schema: T,
   ok: object,
-  extra: object = {},
+  limits: LimitName[] = [],
 ) =>
   createRoute({
     method: "post",
     path: `/api/v1/auth${path}`,
     tags: ["auth"],
     summary,
-    ...access.public(),
+    ...access.public(limits),
     request: body(schema),
     responses: { 200: ok, ...commonErrors, ...authErrors, 409: commonErrors[400] },
-    ...extra,
   });
 
 const ok = (description: string) => jsonBody(schemas.MessageSchema, description);
@@ -66,13 +66,14 @@ const routes = {
     "Sign in with e-mail and password",
     schemas.CredentialsBody,
     jsonBody(schemas.TokenAnswerSchema),
+    ["auth.login.ip", "auth.login.email"],
   ),
   register: createRoute({
     method: "post",
     path: "/api/v1/auth/register",
     tags: ["auth"],
     summary: "Create an account (honours the registration_enabled setting)",
-    ...access.public(),
+    ...access.public(["auth.register.ip"]),
     request: body(schemas.RegisterBody),
     responses: {
       201: ok("Registered; a verification e-mail is queued"),
@@ -86,6 +87,7 @@ const routes = {
     "Check credentials (NextAuth credentials provider)",
     schemas.CredentialsBody,
     jsonBody(schemas.UserAnswerSchema),
+    ["auth.login.ip", "auth.login.email"],
   ),
   verifyEmail: post(
     "/verify-email",
@@ -98,6 +100,7 @@ const routes = {
     "E-mail a password reset link (same answer for unknown e-mails)",
     schemas.EmailBody,
     ok("Queued"),
+    ["auth.forgot.ip", "auth.forgot.email"],
   ),
   resetPassword: post(
     "/reset-password",
@@ -110,6 +113,7 @@ const routes = {
     "E-mail a sign-in link (same answer for unknown e-mails)",
     schemas.EmailBody,
     ok("Queued"),
+    ["auth.magic.ip", "auth.magic.email"],
   ),
   magicLinkVerify: post(
     "/magic-link/verify",
@@ -144,7 +148,7 @@ const routes = {
     path: "/api/v1/auth/check-email",
     tags: ["auth"],
     summary: "Whether an account exists (admins and service keys only: not an anonymous oracle)",
-    ...access.memberOrService("stats"),
+    ...access.memberOrService("stats", ["auth.check-email"]),
     request: { query: z.object({ email: z.string().max(320).optional() }) },
     responses: {
       200: jsonBody(z.object({ success: z.literal(true), exists: z.boolean() })),

@@ -11,7 +11,12 @@ type Body = Record<string, unknown> & { user?: Record<string, unknown>; error?: 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   callJson<Body>(`/api/v1/auth${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", "cf-connecting-ip": "203.0.113.7", ...headers },
+    // A fresh client IP per call: these tests are about the flows, rate-limit.test.ts about limits.
+    headers: {
+      "content-type": "application/json",
+      "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250)}`,
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 const get = (path: string, headers: Record<string, string> = {}) =>

@@ -1,5 +1,10 @@
-// Route-level access declarations: one spread gives a route its middleware, its OpenAPI
-// `security` and an `x-access` marker that the shared security tests read from /openapi.json.
+// Route-level access declarations: one spread gives a route its middleware (access check, then
+// rate limits), its OpenAPI `security`, and `x-access`/`x-rate-limit` markers that the shared
+// security and rate-limit tests read from /openapi.json.
+import type { MiddlewareHandler } from "hono";
+import type { LimitName } from "../rate-limit/limits.ts";
+import { rateLimit } from "../rate-limit/rate-limit.middleware.ts";
+import type { AppEnv } from "../types.ts";
 import { requireAdmin, requireService, requireUser, requireUserOrService } from "./access.ts";
 
 export type AccessKind = "public" | "member" | "admin" | "service" | "member-or-service";
@@ -9,20 +14,30 @@ const bearer: Security = [{ bearerAuth: [] }];
 const apiKey: Security = [{ apiKey: [] }];
 const either: Security = [{ bearerAuth: [] }, { apiKey: [] }];
 
+function declare(
+  kind: AccessKind,
+  mw: MiddlewareHandler<AppEnv>[],
+  limits: LimitName[],
+  extra: Record<string, unknown> = {},
+) {
+  const middleware = limits.length ? [...mw, rateLimit(...limits)] : mw;
+  return {
+    "x-access": kind,
+    ...(limits.length ? { "x-rate-limit": limits } : {}),
+    ...(middleware.length ? { middleware } : {}),
+    ...extra,
+  };
+}
+
 export const access = {
-  public: () => ({ "x-access": "public" as const }),
-  member: () => ({ security: bearer, "x-access": "member" as const, middleware: [requireUser()] }),
-  admin: () => ({ security: bearer, "x-access": "admin" as const, middleware: [requireAdmin()] }),
-  service: (scope: string) => ({
-    security: apiKey,
-    "x-access": "service" as const,
-    "x-scope": scope,
-    middleware: [requireService(scope)],
-  }),
-  memberOrService: (scope: string) => ({
-    security: either,
-    "x-access": "member-or-service" as const,
-    "x-scope": scope,
-    middleware: [requireUserOrService(scope)],
-  }),
+  public: (limits: LimitName[] = []) => declare("public", [], limits),
+  member: (limits: LimitName[] = []) => declare("member", [requireUser()], limits, { security: bearer }),
+  admin: (limits: LimitName[] = []) => declare("admin", [requireAdmin()], limits, { security: bearer }),
+  service: (scope: string, limits: LimitName[] = []) =>
+    declare("service", [requireService(scope)], limits, { security: apiKey, "x-scope": scope }),
+  memberOrService: (scope: string, limits: LimitName[] = []) =>
+    declare("member-or-service", [requireUserOrService(scope)], limits, {
+      security: either,
+      "x-scope": scope,
+    }),
 };

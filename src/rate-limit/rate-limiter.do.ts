@@ -56,6 +56,7 @@ export class RateLimiter extends DurableObject {
     if (!row) return;
     // Full again means idle: forget the bucket (a new one starts full, so nothing changes).
     if (refill(row, row.limit, Date.now()).tokens >= row.limit.capacity) {
+      await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       this.createTable();
     } else await this.ctx.storage.setAlarm(take(row, row.limit, Date.now(), 0).resetAt + 1000);

@@ -1,6 +1,7 @@
 // Public stats: GET /api/stats and GET /api/panel/counts (upstream's `{success, data, message}`).
 // Unknown query parameters (the website's hooks send `staleTime`, `gcTime`) are ignored.
 import { createRoute, z } from "@hono/zod-openapi";
+import { access } from "../auth/route-access.ts";
 import { commonErrors, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { panelCounts, publicStats } from "./stats.service.ts";
@@ -28,6 +29,7 @@ const statsRoute = createRoute({
   path: "/api/stats",
   tags: ["public"],
   summary: "Public totals (one SQL request)",
+  ...access.public(["public.stats"]),
   responses: { 200: jsonBody(PublicStatsSchema), ...commonErrors },
 });
 
@@ -36,6 +38,7 @@ const countsRoute = createRoute({
   path: "/api/panel/counts",
   tags: ["public"],
   summary: "Panel object counts; allocations counts assigned ones only (one SQL request)",
+  ...access.public(["public.stats"]),
   responses: { 200: jsonBody(PanelCountsSchema), ...commonErrors },
 });
 
