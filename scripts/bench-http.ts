@@ -1,13 +1,14 @@
 // `npm run bench:http`: our Worker and a bare Hono worker (scripts/bench/bare-worker.ts), both
 // under `wrangler dev` on 127.0.0.1 against the same embedded Postgres + Neon shim, loaded in
 // alternating rounds; prints requests/s per route and the ratio to the bare worker (budget ≥ 0.8).
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
-import { runLoad, waitFor } from "./lib/load.ts";
+import { runLoad } from "./lib/load.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 import { startNeonShim } from "./lib/neon-shim.ts";
-import { freePort, startPostgres } from "./lib/postgres.ts";
+import { startPostgres } from "./lib/postgres.ts";
+import { type DevWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -16,6 +17,9 @@ const ROUTES = ["/health", "/api/panel/counts"];
 
 const pg = await startPostgres();
 await applyMigrations(pg.url);
+// The per-IP limit on public stats is measured by bench:ratelimit; here it is off so the DB read
+// path is compared with the bare worker's.
+await setConfig(pg.url, "rate_limit.public.stats", JSON.stringify({ enabled: false }));
 const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
 const vars = {
   DATABASE_URL: pg.url,
@@ -24,43 +28,15 @@ const vars = {
   JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef",
 };
 
-const children: ChildProcess[] = [];
+const workers: DevWorker[] = [];
 async function startWorker(config: string): Promise<string> {
-  const port = await freePort();
-  const inspector = await freePort();
-  const args = [
-    "dev",
-    "-c",
-    config,
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(inspector),
-  ];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), args, {
-    cwd: repoRoot,
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_LOG: "error",
-    },
-  });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/health`);
-  return base;
+  const worker = await startWranglerDev(config, vars);
+  workers.push(worker);
+  return worker.url;
 }
 
 async function cleanup() {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-  await Promise.all(
-    children.map((c) => new Promise((r) => (c.exitCode === null ? c.once("exit", r) : r(null)))),
-  );
+  await Promise.all(workers.map((w) => w.stop()));
   await shim.close();
   await pg.stop();
 }

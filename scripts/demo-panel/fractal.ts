@@ -17,7 +17,8 @@ export interface Pagination {
   per_page: number;
   current_page: number;
   total_pages: number;
-  links: { previous?: string; next?: string };
+  /** PHP's empty array is `[]`: Fractal sends `"links":[]` when there is neither previous nor next. */
+  links: { previous?: string; next?: string } | never[];
 }
 
 export const item = (object: string, attributes: Attributes): FractalItem => ({ object, attributes });
@@ -127,7 +128,7 @@ export function paginate<T>(
     if (!placed) params.append("page", String(p));
     return `${linkBase}?${params.toString()}`;
   };
-  const links: Pagination["links"] = {};
+  const links: { previous?: string; next?: string } = {};
   if (page > 1) links.previous = url(page - 1);
   if (page < totalPages) links.next = url(page + 1);
   return {
@@ -138,7 +139,7 @@ export function paginate<T>(
       per_page: perPage,
       current_page: page,
       total_pages: totalPages,
-      links,
+      links: Object.keys(links).length > 0 ? links : [],
     },
   };
 }

@@ -1,70 +1,14 @@
 // Demo panel: PanelData, the live dataset a demo panel serves, with the mutation helpers tests use
 // to change the panel between syncs (each keeps the panel's own invariants and refreshes indexes).
-import {
-  type Allocation,
-  buildIndexes,
-  type PanelIndexes,
-  type PanelTables,
-  type Server,
-  type Subuser,
-  type User,
-} from "./model.ts";
-import { createRng, type Rng } from "./prng.ts";
+import type { Allocation, Server, Subuser, User } from "./model.ts";
+import { fail, PanelStore } from "./panel-store.ts";
 
 export type NewUser = Partial<Omit<User, "id" | "createdAt" | "updatedAt">> & { email: string };
 export type NewServer = Partial<Omit<Server, "id" | "allocationId" | "createdAt" | "updatedAt">> & {
   ownerId: number;
 };
 
-function fail(message: string): never {
-  throw new Error(`demo panel: ${message}`);
-}
-
-export class PanelData {
-  readonly tables: PanelTables;
-  private cache: PanelIndexes | null = null;
-  private readonly rng: Rng;
-
-  constructor(tables: PanelTables, seed = 1) {
-    this.tables = tables;
-    this.rng = createRng(seed ^ 0x5eed);
-  }
-
-  /** Lookup indexes, rebuilt lazily after any helper mutation (call touch() after direct edits). */
-  get indexes(): PanelIndexes {
-    if (!this.cache) this.cache = buildIndexes(this.tables);
-    return this.cache;
-  }
-
-  touch(): void {
-    this.cache = null;
-  }
-
-  now(): string {
-    return new Date().toISOString();
-  }
-
-  private nextId(table: Map<number, unknown>): number {
-    let max = 0;
-    for (const id of table.keys()) if (id > max) max = id;
-    return max + 1;
-  }
-
-  user(id: number): User {
-    return this.tables.users.get(id) ?? fail(`no user ${id}`);
-  }
-
-  server(id: number): Server {
-    return this.tables.servers.get(id) ?? fail(`no server ${id}`);
-  }
-
-  /** Case-insensitive exact e-mail lookup (the panel's column is case-insensitive and unique). */
-  userByEmail(email: string): User | undefined {
-    const wanted = email.toLowerCase();
-    for (const u of this.tables.users.values()) if (u.email.toLowerCase() === wanted) return u;
-    return undefined;
-  }
-
+export class PanelData extends PanelStore {
   private assertEmailFree(email: string, exceptId: number | null): void {
     const other = this.userByEmail(email);
     if (other && other.id !== exceptId) fail(`e-mail ${email} is taken by user ${other.id}`);
