@@ -21,6 +21,9 @@ export default defineConfig({
           RESEND_URL: inject("resendUrl"),
           RESEND_API_KEY: "re_test_key_0123456789",
           SITE_URL: "https://site.test",
+          PTERODACTYL_URL: inject("panelUrl"),
+          PTERODACTYL_API_KEY: inject("panelApplicationKey"),
+          PTERODACTYL_CLIENT_API_KEY: inject("panelClientKey"),
         },
         queueConsumers: {
           "jobs-critical": { maxBatchTimeout: 0.05, retryDelay: 0 },

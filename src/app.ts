@@ -17,6 +17,9 @@ import { emailRoutes } from "./notifications/email.routes.ts";
 import { rateLimitRoutes } from "./rate-limit/rate-limit.routes.ts";
 import { serviceStatsRoutes } from "./stats/service-stats.routes.ts";
 import { statsRoutes } from "./stats/stats.routes.ts";
+import { adminSyncRoutes } from "./sync/sync.routes.ts";
+import { serviceSyncRoutes } from "./sync/sync-service.routes.ts";
+import { syncStreamRoutes } from "./sync/sync-stream.ts";
 
 export function createApp() {
   const app = createRouter();
@@ -37,6 +40,9 @@ export function createApp() {
   app.route("/", serviceStatsRoutes);
   app.route("/", emailRoutes);
   app.route("/", rateLimitRoutes);
+  app.route("/", adminSyncRoutes);
+  app.route("/", serviceSyncRoutes);
+  app.route("/", syncStreamRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

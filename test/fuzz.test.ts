@@ -2,9 +2,10 @@
 // wrong-typed input, with and without credentials. Nothing may answer 5xx, and every error
 // must have the single error body. New routes are covered by being in the document.
 import { describe, expect, it } from "vitest";
+import { API_KEY_SCOPES, createApiKey } from "../src/api-keys/api-keys.service.ts";
 import { createApp } from "../src/app.ts";
 import { ERROR_CODES } from "../src/lib/errors.ts";
-import { call, testEnv } from "./helpers.ts";
+import { call, testDb } from "./helpers.ts";
 
 interface Operation {
   parameters?: { name: string; in: string; schema?: { type?: string } }[];
@@ -20,8 +21,17 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   garbageBearer: { authorization: "Bearer not.a.jwt" },
   basicScheme: { authorization: "Basic dXNlcjpwYXNz" },
   garbageKey: { "x-api-key": "nb_zzzzzzzz_nope" },
-  serviceKey: { "x-api-key": String(testEnv.BACKEND_API_KEY) },
 };
+
+// A real service key with every scope but "sync": fuzzing reaches validation everywhere else,
+// while a valid-looking empty body can never start a sync run under another test file's feet.
+const fuzzKey = await createApiKey(testDb(), {
+  name: "fuzz",
+  scopes: API_KEY_SCOPES.filter((s) => s !== "sync"),
+  createdBy: null,
+  expiresAt: null,
+});
+CREDENTIALS.serviceKey = { "x-api-key": fuzzKey.key };
 
 const PATH_VALUES = [
   "x",

@@ -1,6 +1,7 @@
 // Runs once per test run, in Node: starts Postgres (PGlite, or PG_BACKEND=system), applies the
 // migrations, starts the Neon-protocol shim, and hands their addresses to the workers via provide().
 import type { TestProject } from "vitest/node";
+import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { applyMigrations } from "../scripts/lib/migrate.ts";
 import { startNeonShim } from "../scripts/lib/neon-shim.ts";
 import { startPostgres } from "../scripts/lib/postgres.ts";
@@ -17,9 +18,19 @@ export default async function setup(project: TestProject) {
   project.provide("pgBackend", pg.kind);
   const resend = await startFakeResend(RESEND_TEST_KEY);
   project.provide("resendUrl", resend.url);
+  // Big enough that every listing spans several 100-row pages.
+  const panel = await startDemoPanel({
+    sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
+    seed: 7,
+    rateLimitPerMinute: 100_000,
+  });
+  project.provide("panelUrl", panel.url);
+  project.provide("panelApplicationKey", panel.applicationKey);
+  project.provide("panelClientKey", panel.clientKey);
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
     await resend.close();
+    await panel.close();
     await shim.close();
     await pg.stop();
   };

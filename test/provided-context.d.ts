@@ -7,5 +7,8 @@ declare module "vitest" {
     neonFetchEndpoint: string;
     pgBackend: string;
     resendUrl: string;
+    panelUrl: string;
+    panelApplicationKey: string;
+    panelClientKey: string;
   }
 }

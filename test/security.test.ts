@@ -64,12 +64,25 @@ beforeAll(async () => {
   keys = { wrongScope: wrongScope.key, revoked: revoked.key, expired: expired.key };
 });
 
+const POISON = {
+  id: 0,
+  type: 0,
+  target: 0,
+  skip_users: "no",
+  requested_by: 0,
+  email: 0,
+  name: 0,
+  newEmail: 0,
+};
+
 async function send(op: (typeof protectedOps)[number], headers: Record<string, string>) {
   const path = op.path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
   const init: RequestInit = { method: op.method, headers: { ...headers } };
   if (op.method !== "GET" && op.method !== "DELETE") {
     init.headers = { ...headers, "content-type": "application/json" };
-    init.body = "{}";
+    // Wrong-typed common fields: a request that passes auth stops at validation (400), so the
+    // positive control never starts a sync, cancels one, or sends mail.
+    init.body = JSON.stringify(POISON);
   }
   const res = await call(path, init);
   const text = await res.text();

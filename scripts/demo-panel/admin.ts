@@ -1,6 +1,8 @@
 // Demo panel: the test-control endpoints next to the API: POST/GET/DELETE /__faults, GET/DELETE
-// /__stats and DELETE /__rate-limits. They need no key and are never faulted or counted.
+// /__stats, DELETE /__rate-limits and POST /__mutate (change panel data from another process,
+// e.g. the Worker's tests). They need no key and are never faulted or counted.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PanelData } from "./data.ts";
 import type { DemoPanelStats, Faults } from "./faults.ts";
 
 export interface AdminHooks {
@@ -8,6 +10,31 @@ export interface AdminHooks {
   stats(): DemoPanelStats;
   resetStats(): void;
   resetRateLimits(): void;
+  data: PanelData;
+}
+
+/** The PanelData mutations POST /__mutate may call: `{op, args}`. */
+const MUTATIONS = [
+  "addUser",
+  "updateUser",
+  "renameUserEmail",
+  "removeUser",
+  "addServer",
+  "updateServer",
+  "removeServer",
+  "addAllocation",
+  "removeAllocation",
+  "assignAllocation",
+  "addSubuser",
+  "removeSubuser",
+  "setServerEnvironment",
+] as const;
+
+function mutate(data: PanelData, body: { op?: string; args?: unknown[] }): unknown {
+  const op = MUTATIONS.find((m) => m === body.op);
+  if (!op) throw new Error(`unknown mutation ${String(body.op)}; allowed: ${MUTATIONS.join(", ")}`);
+  const fn = data[op] as (...args: unknown[]) => unknown;
+  return fn.apply(data, Array.isArray(body.args) ? body.args : []) ?? null;
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
@@ -49,6 +76,12 @@ export async function handleAdmin(
     case "DELETE /__stats":
       hooks.resetStats();
       return json(204);
+    case "POST /__mutate":
+      try {
+        return json(200, { result: mutate(hooks.data, JSON.parse(await readBody(req))) });
+      } catch (e) {
+        return json(400, { error: e instanceof Error ? e.message : String(e) });
+      }
     case "DELETE /__rate-limits":
       hooks.resetRateLimits();
       return json(204);

@@ -55,6 +55,7 @@ export function createPipeline(cfg: PipelineConfig) {
       faults.fired = 0;
     },
     resetRateLimits: () => limiter.reset(),
+    data,
   };
   const send = (req: IncomingMessage, res: ServerResponse, r: Reply) => {
     stats.byStatus[r.status] = (stats.byStatus[r.status] ?? 0) + 1;

@@ -9,7 +9,7 @@ import { AppError } from "../lib/errors.ts";
 import { childLogger, log } from "../lib/log.ts";
 import type { JobTable } from "./job-context.ts";
 import { DLQ_NAME, type JobMessage } from "./jobs.types.ts";
-import { JOB_HANDLERS } from "./registry.ts";
+import { DEAD_JOB_HOOKS, JOB_HANDLERS } from "./registry.ts";
 
 const MessageSchema = z.object({
   id: z.string().min(1),
@@ -64,6 +64,8 @@ export async function handleQueue(
         error: "retries exhausted",
       });
       log("error", "job dead-lettered", { jobId: body?.id ?? msg.id, jobType: body?.type });
+      const hook = typeof body?.type === "string" ? DEAD_JOB_HOOKS[body.type] : undefined;
+      if (hook) await hook(db, body?.payload);
       msg.ack();
     }
     return;

@@ -25,9 +25,17 @@ describe("secrets at rest", () => {
   });
 
   it("reads upstream's base64(nonce|ciphertext) values and legacy plaintext", async () => {
-    const key = await crypto.subtle.importKey("raw", Uint8Array.from(atob(k1), (c) => c.charCodeAt(0)), "AES-GCM", false, ["encrypt"]);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      Uint8Array.from(atob(k1), (c) => c.charCodeAt(0)),
+      "AES-GCM",
+      false,
+      ["encrypt"],
+    );
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode("go-secret")));
+    const ct = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode("go-secret")),
+    );
     const upstream = btoa(String.fromCharCode(...iv, ...ct));
     const ring = await keyRing({ encryptionKey: k1, encryptionKeys: undefined });
     expect(await decryptSecret(ring, upstream)).toBe("go-secret");

@@ -63,7 +63,11 @@ export async function encryptSecret(ring: KeyRing, plaintext: string): Promise<s
   if (!ring.primary) throw new Error("no encryption key configured");
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, ring.primary.key, new TextEncoder().encode(plaintext)),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      ring.primary.key,
+      new TextEncoder().encode(plaintext),
+    ),
   );
   const packed = new Uint8Array(iv.length + ct.length);
   packed.set(iv);
@@ -74,7 +78,11 @@ export async function encryptSecret(ring: KeyRing, plaintext: string): Promise<s
 async function open(key: CryptoKey, packed: Uint8Array): Promise<string | undefined> {
   if (packed.length < 12 + 16) return undefined;
   try {
-    const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: packed.slice(0, 12) }, key, packed.slice(12));
+    const pt = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: packed.slice(0, 12) },
+      key,
+      packed.slice(12),
+    );
     return new TextDecoder().decode(pt);
   } catch {
     return undefined;

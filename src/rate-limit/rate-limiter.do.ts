@@ -45,6 +45,24 @@ export class RateLimiter extends DurableObject {
     return result;
   }
 
+  /**
+   * Lowers the bucket to at most `tokens` (a peer told us how much budget it really has left,
+   * e.g. the panel's X-RateLimit-Remaining). Never raises it.
+   */
+  async clamp(limit: BucketLimit, tokens: number, now = Date.now()): Promise<BucketState> {
+    const current = refill(this.read(), limit, now);
+    const next = { tokens: Math.max(0, Math.min(current.tokens, tokens)), updatedAt: current.updatedAt };
+    this.ctx.storage.sql.exec(
+      "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+      next.tokens,
+      next.updatedAt,
+      limit.capacity,
+      limit.periodMs,
+    );
+    await this.ctx.storage.setAlarm(take(next, limit, now, 0).resetAt + 1000);
+    return next;
+  }
+
   /** Current state without taking (for admin views and tests). */
   peek(): BucketState | undefined {
     const row = this.read();
