@@ -7,6 +7,8 @@ import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from ".
 import { applyMigrations } from "./lib/migrate.ts";
 import { startNeonShim } from "./lib/neon-shim.ts";
 import { backendFromEnv, startPostgres } from "./lib/postgres.ts";
+import { startDemoPanel } from "./demo-panel/server.ts";
+import { startFakeResend } from "./fakes/resend.ts";
 
 const args = process.argv.slice(2);
 const kind = backendFromEnv();
@@ -65,6 +67,35 @@ for (const key of PASSTHROUGH) {
 vars.DATABASE_URL = pg.url;
 vars.NEON_FETCH_ENDPOINT = shim.endpoint;
 
+// No real panel configured: serve the demo Pterodactyl panel, so a sync works out of the box.
+const demoPanel = process.env.PTERODACTYL_URL
+  ? undefined
+  : await startDemoPanel({
+      seed: Number(process.env.DEMO_PANEL_SEED ?? 1),
+      sizes: {
+        servers: Number(process.env.DEMO_PANEL_SERVERS ?? 40),
+        users: Number(process.env.DEMO_PANEL_USERS ?? 25),
+        allocations: Number(process.env.DEMO_PANEL_ALLOCATIONS ?? 120),
+      },
+    });
+if (demoPanel) {
+  vars.PTERODACTYL_URL = demoPanel.url;
+  vars.PTERODACTYL_API_KEY = demoPanel.applicationKey;
+  vars.PTERODACTYL_CLIENT_API_KEY = demoPanel.clientKey;
+  console.log(`[dev] demo Pterodactyl panel at ${demoPanel.url} (set PTERODACTYL_URL to use a real one)`);
+}
+
+// No Resend key: a local mail catcher prints each e-mail's subject and link here.
+const mailCatcher = process.env.RESEND_API_KEY
+  ? undefined
+  : await startFakeResend("re_dev_mail_catcher", {
+      onEmail: (e) => console.log(`[mail] to ${e.to.join(", ")}: ${e.subject} — ${/https?:\/\/\S+/.exec(e.text)?.[0] ?? ""}`),
+    });
+if (mailCatcher) {
+  vars.RESEND_URL = mailCatcher.url;
+  vars.RESEND_API_KEY = "re_dev_mail_catcher";
+}
+
 const wranglerArgs = [
   "dev",
   "--ip",
@@ -99,6 +130,8 @@ async function shutdown(code: number): Promise<void> {
   stopping = true;
   if (wrangler.exitCode === null) wrangler.kill("SIGTERM");
   await new Promise((r) => (wrangler.exitCode === null ? wrangler.once("exit", r) : r(null)));
+  await demoPanel?.close();
+  await mailCatcher?.close();
   await shim.close();
   await pg.stop();
   clearDevState();

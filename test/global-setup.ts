@@ -2,10 +2,10 @@
 // migrations, starts the Neon-protocol shim, and hands their addresses to the workers via provide().
 import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
+import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { applyMigrations } from "../scripts/lib/migrate.ts";
 import { startNeonShim } from "../scripts/lib/neon-shim.ts";
 import { startPostgres } from "../scripts/lib/postgres.ts";
-import { startFakeResend } from "./fakes/resend.ts";
 
 export const RESEND_TEST_KEY = "re_test_key_0123456789";
 

@@ -41,8 +41,10 @@ export function initialChain(steps: StepName[]): ChainState {
 }
 
 export function sendPage(config: Pick<Config, "queues">, msg: PageMessage, delaySeconds?: number) {
+  // jobs-critical (batch 1, no batch wait): a run is a sequential chain, so every second a
+  // message waits for its batch to fill adds up over hundreds of pages.
   return enqueue(config, "sync.page", msg, {
-    priority: "default",
+    priority: "critical",
     id: `sync:${msg.syncLogId}:${msg.seq}:${msg.waits ?? 0}${msg.nonce ? `:${msg.nonce}` : ""}`,
     delaySeconds,
   });
@@ -144,6 +146,9 @@ export async function handleSyncPage(payload: unknown, ctx: JobContext): Promise
   };
   const started = Date.now();
   let metadata = run.metadata ?? {};
+  const stepCtx = { db, panel, syncId: msg.syncLogId };
+  /** The next page of the same step, fetched while the current one is being written. */
+  let prefetched: Promise<Awaited<ReturnType<typeof runStepPage>>> | undefined;
 
   while (chain.seq < msg.seq + GROUP) {
     const step = chain.steps[chain.stepIndex];
@@ -153,7 +158,8 @@ export async function handleSyncPage(payload: unknown, ctx: JobContext): Promise
     }
     let result: Awaited<ReturnType<typeof runStepPage>>;
     try {
-      result = await runStepPage({ db, panel, syncId: msg.syncLogId }, step, chain.cursor);
+      result = await (prefetched ?? runStepPage(stepCtx, step, chain.cursor));
+      prefetched = undefined;
     } catch (err) {
       const e =
         err instanceof AppError
@@ -212,6 +218,11 @@ export async function handleSyncPage(payload: unknown, ctx: JobContext): Promise
       || ${metadataPatch({ ...patch, progress: undefined })}`;
     const lastOfGroup = after.seq >= msg.seq + GROUP || Date.now() - started > TIME_BOX_MS;
     if (lastOfGroup) await sendPage(config, { syncLogId: msg.syncLogId, seq: after.seq });
+    else if (after.stepIndex === chain.stepIndex) {
+      // Never across a step boundary: a step's first page may depend on the previous step's writes.
+      prefetched = runStepPage(stepCtx, step, after.cursor);
+      prefetched.catch(() => {});
+    }
     let advanced: boolean;
     try {
       const results = await db.batch([

@@ -1,4 +1,4 @@
-// A local fake of Resend's `POST /emails` (Bearer key, Idempotency-Key honoured like the real
+// A local fake of Resend (tests, and the mail catcher of `npm run dev`)'s `POST /emails` (Bearer key, Idempotency-Key honoured like the real
 // API) that keeps what it received; tests read it back from `GET /__emails?to=`.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,7 +13,7 @@ export interface ReceivedEmail {
   text: string;
 }
 
-export async function startFakeResend(apiKey: string) {
+export async function startFakeResend(apiKey: string, opts: { onEmail?: (email: ReceivedEmail) => void; port?: number } = {}) {
   const emails: ReceivedEmail[] = [];
   const byKey = new Map<string, ReceivedEmail>();
   const read = async (req: IncomingMessage) => {
@@ -45,10 +45,11 @@ export async function startFakeResend(apiKey: string) {
     if (previous) return json(200, { id: previous.id });
     const email: ReceivedEmail = { ...body, id: crypto.randomUUID(), idempotencyKey: key };
     emails.push(email);
+    opts.onEmail?.(email);
     if (key) byKey.set(key, email);
     json(200, { id: email.id });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
