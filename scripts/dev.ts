@@ -3,12 +3,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { startDemoPanel } from "./demo-panel/server.ts";
+import { startFakeResend } from "./fakes/resend.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 import { startNeonShim } from "./lib/neon-shim.ts";
 import { backendFromEnv, startPostgres } from "./lib/postgres.ts";
-import { startDemoPanel } from "./demo-panel/server.ts";
-import { startFakeResend } from "./fakes/resend.ts";
 
 const args = process.argv.slice(2);
 const kind = backendFromEnv();
@@ -89,7 +89,10 @@ if (demoPanel) {
 const mailCatcher = process.env.RESEND_API_KEY
   ? undefined
   : await startFakeResend("re_dev_mail_catcher", {
-      onEmail: (e) => console.log(`[mail] to ${e.to.join(", ")}: ${e.subject} — ${/https?:\/\/\S+/.exec(e.text)?.[0] ?? ""}`),
+      onEmail: (e) =>
+        console.log(
+          `[mail] to ${e.to.join(", ")}: ${e.subject} — ${/https?:\/\/\S+/.exec(e.text)?.[0] ?? ""}`,
+        ),
     });
 if (mailCatcher) {
   vars.RESEND_URL = mailCatcher.url;

@@ -13,7 +13,10 @@ export interface ReceivedEmail {
   text: string;
 }
 
-export async function startFakeResend(apiKey: string, opts: { onEmail?: (email: ReceivedEmail) => void; port?: number } = {}) {
+export async function startFakeResend(
+  apiKey: string,
+  opts: { onEmail?: (email: ReceivedEmail) => void; port?: number } = {},
+) {
   const emails: ReceivedEmail[] = [];
   const byKey = new Map<string, ReceivedEmail>();
   const read = async (req: IncomingMessage) => {
