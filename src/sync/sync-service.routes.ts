@@ -6,10 +6,9 @@ import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
 import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { SyncLogSchema } from "./sync.routes.ts";
+import { SyncLogSchema, startRun } from "./sync.routes.ts";
 import {
   cancelRun,
-  createRun,
   getLog,
   latestPerType,
   listLogs,
@@ -100,20 +99,11 @@ let router = createRouter();
 for (const type of ["full", "locations", "nodes", "servers", "users"] as const) {
   router = router.openapi(trigger(type), async (c) => {
     const body = c.req.valid("json");
-    const run = await createRun(c.var.db, c.var.config, {
+    const run = await startRun(c, {
       type,
       requestedBy: body.requested_by ?? "api",
       skipUsers: type === "full" ? body.skip_users : undefined,
     });
-    if (!run.alreadyRunning) {
-      await auditInsert(c.var.db, {
-        action: "sync.triggered",
-        actor: requestActor(c),
-        targetType: "sync",
-        targetId: run.log.id,
-        details: { type },
-      });
-    }
     const data = { sync_log_id: run.log.id, task_id: run.log.id, status: run.log.status };
     const message = run.alreadyRunning
       ? "A sync is already running"

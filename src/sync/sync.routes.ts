@@ -2,11 +2,13 @@
 // `data` where upstream v0.2 had them), one run at a time, cancel with an empty JSON body, logs,
 // and settings in both spellings.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
 import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
+import type { AppEnv } from "../types.ts";
 import {
   AVAILABLE_TARGETS,
   cancelRun,
@@ -206,6 +208,24 @@ const postSettings = createRoute({
   responses: { 200: SettingsAnswer, ...errors },
 });
 
+/** Starts a run (or finds the running one) and audits a new trigger: shared by admin and service routes. */
+export async function startRun(
+  c: Context<AppEnv>,
+  input: { type: SyncType; requestedBy: string; skipUsers?: boolean },
+) {
+  const run = await createRun(c.var.db, c.var.config, input);
+  if (!run.alreadyRunning) {
+    await auditInsert(c.var.db, {
+      action: "sync.triggered",
+      actor: requestActor(c),
+      targetType: "sync",
+      targetId: run.log.id,
+      details: { type: input.type },
+    });
+  }
+  return run;
+}
+
 /** `{type}` or the older dashboard's `{target}`; "all" means full; default full. */
 export function syncTypeOf(body: { type?: string; target?: string }): SyncType {
   const raw = (body.type ?? body.target ?? "full").toLowerCase();
@@ -231,21 +251,11 @@ export const adminSyncRoutes = createRouter()
   })
   .openapi(trigger, async (c) => {
     const body = c.req.valid("json");
-    const type = syncTypeOf(body);
-    const run = await createRun(c.var.db, c.var.config, {
-      type,
+    const run = await startRun(c, {
+      type: syncTypeOf(body),
       requestedBy: "admin",
       skipUsers: body.skip_users,
     });
-    if (!run.alreadyRunning) {
-      await auditInsert(c.var.db, {
-        action: "sync.triggered",
-        actor: requestActor(c),
-        targetType: "sync",
-        targetId: run.log.id,
-        details: { type },
-      });
-    }
     const data = { sync_log_id: run.log.id, task_id: run.log.id, status: run.log.status };
     return c.json(
       {
