@@ -65,7 +65,7 @@ export async function handleQueue(
       });
       log("error", "job dead-lettered", { jobId: body?.id ?? msg.id, jobType: body?.type });
       const hook = typeof body?.type === "string" ? DEAD_JOB_HOOKS[body.type] : undefined;
-      if (hook) await hook(db, body?.payload);
+      if (hook) await hook(db, config, body?.payload);
       msg.ack();
     }
     return;

@@ -1,6 +1,7 @@
 // jobType → handler and cron → jobs: the two dispatch tables. Areas add their entries here.
 
 import type { Database } from "../db/client.ts";
+import type { Config } from "../env.ts";
 import { emailJobs } from "../notifications/email.jobs.ts";
 import { syncJobs } from "../sync/sync.jobs.ts";
 import { failRunFromDeadPage } from "../sync/sync-engine.ts";
@@ -15,7 +16,9 @@ export const JOB_HANDLERS: JobTable = {
 };
 
 /** What to do when a job of this type exhausts its retries (beyond recording it). */
-export const DEAD_JOB_HOOKS: Readonly<Record<string, (db: Database, payload: unknown) => Promise<void>>> = {
+export const DEAD_JOB_HOOKS: Readonly<
+  Record<string, (db: Database, config: Config, payload: unknown) => Promise<void>>
+> = {
   "sync.page": failRunFromDeadPage,
 };
 

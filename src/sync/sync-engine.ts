@@ -134,6 +134,7 @@ export async function handleSyncPage(payload: unknown, ctx: JobContext): Promise
   if (!conn) {
     await failRun(
       db,
+      config,
       msg.syncLogId,
       chain,
       "Pterodactyl panel is not configured (PTERODACTYL_URL / API key)",
@@ -166,7 +167,7 @@ export async function handleSyncPage(payload: unknown, ctx: JobContext): Promise
           ? err
           : new AppError("UPSTREAM_ERROR", (err as Error).message, { retryable: true });
       if (!e.retryable) {
-        await failRun(db, msg.syncLogId, chain, e.message);
+        await failRun(db, config, msg.syncLogId, chain, e.message);
         return;
       }
       await db.execute(
@@ -296,31 +297,49 @@ async function finalize(
   );
 }
 
-/** Ends a run as FAILED with the step and error (metadata merged, never replaced). */
+/** Ends a run as FAILED with the step and error (metadata merged, never replaced), and queues the notice. */
 export async function failRun(
   db: Database,
+  config: Pick<Config, "queues">,
   syncId: string,
   chain: Pick<ChainState, "steps" | "stepIndex"> | null,
   error: string,
-) {
+): Promise<void> {
   const failedStep = chain ? (chain.steps[chain.stepIndex] ?? "finalize") : "starting";
-  await db.execute(sql`update sync_logs set status = 'FAILED', error = ${error.slice(0, 2000)}, "completedAt" = now(),
+  const res =
+    await db.execute(sql`update sync_logs set status = 'FAILED', error = ${error.slice(0, 2000)}, "completedAt" = now(),
       "durationSeconds" = greatest(0, round(extract(epoch from now() - "startedAt")))::int,
       "itemsFailed" = greatest("itemsTotal" - "itemsSynced", 0),
       metadata = metadata || ${metadataPatch({ failed_step: failedStep, error: error.slice(0, 500), lastUpdated: Math.floor(Date.now() / 1000) })},
       "updatedAt" = now()
-    where id = ${syncId} and status in ('PENDING', 'RUNNING')`);
+    where id = ${syncId} and status in ('PENDING', 'RUNNING')
+    returning id`);
+  if (res.rows.length > 0) {
+    await enqueue(
+      config,
+      "notify.sync-finished",
+      { syncLogId: syncId, status: "FAILED", failedStep, error: error.slice(0, 500) },
+      {
+        priority: "low",
+        id: `notify:${syncId}`,
+      },
+    );
+  }
 }
 
 /** DLQ hook: a sync page that exhausted its retries fails its run. */
-export async function failRunFromDeadPage(db: Database, payload: unknown): Promise<void> {
+export async function failRunFromDeadPage(
+  db: Database,
+  config: Pick<Config, "queues">,
+  payload: unknown,
+): Promise<void> {
   const msg = payload as PageMessage;
   if (typeof msg?.syncLogId !== "string") return;
   const run = await readRun(db, msg.syncLogId);
   if (!run) return;
   const last =
     typeof run.metadata?.lastError === "string" ? run.metadata.lastError : "page failed after retries";
-  await failRun(db, msg.syncLogId, run.cursor, `${last} (retries exhausted)`);
+  await failRun(db, config, msg.syncLogId, run.cursor, `${last} (retries exhausted)`);
 }
 
 export { STEPS };

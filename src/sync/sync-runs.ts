@@ -90,7 +90,7 @@ export async function createRun(
     try {
       await sendPage(config, { syncLogId: id, seq: 0 });
     } catch (err) {
-      await failRun(db, id, null, `could not queue the sync: ${(err as Error).message}`);
+      await failRun(db, config, id, null, `could not queue the sync: ${(err as Error).message}`);
       throw err;
     }
     return { log, alreadyRunning: false };

@@ -50,6 +50,7 @@ export const syncJobs: JobTable = {
       if (Number(r.minutes) > DEAD_MINUTES) {
         await failRun(
           ctx.db,
+          ctx.config,
           r.id,
           { steps: r.steps as never, stepIndex: Number(r.step_index) },
           "sync stalled (no progress for an hour)",

@@ -326,7 +326,7 @@ describe("panel sync", () => {
   it("fails a run whose page exhausted its retries (dead-letter hook)", async () => {
     await addFault({ path: "^/api/application/locations", kind: "hang", times: 1 });
     const t = await trigger();
-    await failRunFromDeadPage(testDb(), { syncLogId: t.sync_log_id, seq: 0 });
+    await failRunFromDeadPage(testDb(), getConfig(testEnv), { syncLogId: t.sync_log_id, seq: 0 });
     const log = await finished(t.sync_log_id);
     expect(log.status).toBe("FAILED");
     expect(log.metadata.failed_step).toBe("locations");
