@@ -528,3 +528,44 @@ describe("auto-sync cron", () => {
     }
   });
 });
+
+describe("sync watchdog cron", () => {
+  it("re-drives a run whose message was lost and fails one stalled for an hour", async () => {
+    const db = testDb();
+    const { syncJobs } = await import("./sync.jobs.ts");
+    const config = getConfig(testEnv);
+    const ctx = {
+      db,
+      config,
+      log: () => {},
+      now: new Date(),
+      message: {
+        id: `wd-${Date.now()}`,
+        type: "sync.watchdog",
+        payload: {},
+        priority: "low" as const,
+        enqueuedAt: "",
+      },
+    };
+    // A run whose chain message vanished: cursor at seq 0, nothing queued, idle for 15 minutes.
+    const id = crypto.randomUUID();
+    await db.execute(
+      sql`insert into sync_logs (id, type, status, metadata, "updatedAt") values (${id}, 'locations', 'RUNNING', '{}'::jsonb, now() - interval '15 minutes')`,
+    );
+    await db.execute(sql`insert into sync_cursors ("syncLogId", step, cursor) values (${id}, 'chain',
+      ${JSON.stringify({ seq: 0, steps: ["locations"], stepIndex: 0, cursor: { page: 1 }, stepProcessed: 0 })}::jsonb)`);
+    await syncJobs["sync.watchdog"]?.({}, ctx);
+    expect((await finished(id)).status).toBe("COMPLETED");
+
+    const stale = crypto.randomUUID();
+    await db.execute(
+      sql`insert into sync_logs (id, type, status, metadata, "updatedAt") values (${stale}, 'nodes', 'RUNNING', '{}'::jsonb, now() - interval '2 hours')`,
+    );
+    await db.execute(sql`insert into sync_cursors ("syncLogId", step, cursor) values (${stale}, 'chain',
+      ${JSON.stringify({ seq: 3, steps: ["nodes"], stepIndex: 0, cursor: { page: 1 }, stepProcessed: 0 })}::jsonb)`);
+    await syncJobs["sync.watchdog"]?.({}, { ...ctx, message: { ...ctx.message, id: `wd2-${Date.now()}` } });
+    const failed = await finished(stale);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.metadata).toMatchObject({ failed_step: "nodes" });
+  });
+});
