@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
-import { runLoad } from "./lib/load.ts";
+import { compareLoad, runLoad } from "./lib/load.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 import { startNeonShim } from "./lib/neon-shim.ts";
 import { startPostgres } from "./lib/postgres.ts";
@@ -51,22 +51,14 @@ try {
     // warm both isolates
     await runLoad(`${ours}${route}`, { connections: 2, seconds: 1 });
     await runLoad(`${bare}${route}`, { connections: 2, seconds: 1 });
-    const totals = { ours: { n: 0, s: 0, e: 0 }, bare: { n: 0, s: 0, e: 0 } };
-    for (let i = 0; i < ROUNDS; i++) {
-      for (const [name, base] of [
-        ["ours", ours],
-        ["bare", bare],
-      ] as const) {
-        const r = await runLoad(`${base}${route}`, { connections: CONNECTIONS, seconds: SECONDS });
-        totals[name].n += r.requests;
-        totals[name].s += r.seconds;
-        totals[name].e += r.errors;
-      }
-    }
-    const oursRps = totals.ours.n / totals.ours.s;
-    const bareRps = totals.bare.n / totals.bare.s;
+    const r = await compareLoad(
+      { ours: `${ours}${route}`, bare: `${bare}${route}` },
+      { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS },
+    );
+    const oursRps = r.ours?.rps ?? 0;
+    const bareRps = r.bare?.rps ?? 0;
     console.log(
-      `${route.padEnd(20)} ours ${oursRps.toFixed(0).padStart(6)} req/s  bare hono ${bareRps.toFixed(0).padStart(6)} req/s  ratio ${(oursRps / bareRps).toFixed(2)} (budget ≥ 0.80)  errors ${totals.ours.e}/${totals.bare.e}`,
+      `${route.padEnd(20)} ours ${oursRps.toFixed(0).padStart(6)} req/s  bare hono ${bareRps.toFixed(0).padStart(6)} req/s  ratio ${(oursRps / bareRps).toFixed(2)} (budget ≥ 0.80)  errors ${r.ours?.errors}/${r.bare?.errors}`,
     );
   }
 } finally {

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
-import { runLoad } from "./lib/load.ts";
+import { compareLoad } from "./lib/load.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 import { startNeonShim } from "./lib/neon-shim.ts";
 import { startPostgres } from "./lib/postgres.ts";
@@ -50,27 +50,19 @@ try {
   if (!(await limited(withLimit)) || (await limited(without)))
     throw new Error("workers did not pick up their limit settings");
 
-  const totals = { limited: { n: 0, s: 0, e: 0 }, unlimited: { n: 0, s: 0, e: 0 } };
-  for (let i = 0; i < ROUNDS; i++) {
-    for (const [name, url] of [
-      ["limited", withLimit],
-      ["unlimited", without],
-    ] as const) {
-      const r = await runLoad(`${url}${ROUTE}`, { connections: CONNECTIONS, seconds: SECONDS });
-      totals[name].n += r.requests;
-      totals[name].s += r.seconds;
-      totals[name].e += r.errors;
-    }
-  }
+  const r = await compareLoad(
+    { limited: `${withLimit}${ROUTE}`, unlimited: `${without}${ROUTE}` },
+    { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS },
+  );
   if (!(await limited(withLimit)) || (await limited(without)))
     throw new Error("limit settings changed during the run");
-  const rl = totals.limited.n / totals.limited.s;
-  const un = totals.unlimited.n / totals.unlimited.s;
+  const rl = r.limited?.rps ?? 0;
+  const un = r.unlimited?.rps ?? 0;
   console.log(
     `bench:ratelimit — ${pg.kind} postgres, ${CONNECTIONS} connections, ${SECONDS}s × ${ROUNDS} rounds`,
   );
   console.log(
-    `${ROUTE} limited ${rl.toFixed(0)} req/s, unlimited ${un.toFixed(0)} req/s, ratio ${(rl / un).toFixed(2)} (budget ≥ 0.50); errors ${totals.limited.e}/${totals.unlimited.e}`,
+    `${ROUTE} limited ${rl.toFixed(0)} req/s, unlimited ${un.toFixed(0)} req/s, ratio ${(rl / un).toFixed(2)} (budget ≥ 0.50); errors ${r.limited?.errors}/${r.unlimited?.errors}`,
   );
 
   const email = `bench-${Date.now()}@example.com`;

@@ -56,3 +56,27 @@ export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   }
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
+
+/**
+ * Loads each target in turn for `rounds` alternating rounds (so drift hits all of them alike)
+ * and returns requests/s and errors per target name.
+ */
+export async function compareLoad(
+  targets: Record<string, string>,
+  opts: { connections: number; seconds: number; rounds: number },
+): Promise<Record<string, { rps: number; errors: number }>> {
+  const totals: Record<string, { n: number; s: number; e: number }> = {};
+  for (const name of Object.keys(targets)) totals[name] = { n: 0, s: 0, e: 0 };
+  for (let i = 0; i < opts.rounds; i++) {
+    for (const [name, url] of Object.entries(targets)) {
+      const r = await runLoad(url, { connections: opts.connections, seconds: opts.seconds });
+      const t = totals[name] as { n: number; s: number; e: number };
+      t.n += r.requests;
+      t.s += r.seconds;
+      t.e += r.errors;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(totals).map(([name, t]) => [name, { rps: t.n / t.s, errors: t.e }]),
+  );
+}

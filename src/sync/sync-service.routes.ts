@@ -1,21 +1,12 @@
 // Service sync API (/api/v1/sync/*, X-API-Key with scope "sync" alone — upstream accidentally
 // also required an admin token): upstream's `{success, data, message}` envelope.
 import { createRoute, z } from "@hono/zod-openapi";
-import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
 import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
-import { SyncLogSchema, startRun } from "./sync.routes.ts";
-import {
-  cancelRun,
-  getLog,
-  latestPerType,
-  listLogs,
-  SYNC_TYPES,
-  type SyncType,
-  syncLogView,
-} from "./sync-runs.ts";
+import { cancelAndAudit, SyncLogSchema, startRun } from "./sync.routes.ts";
+import { getLog, latestPerType, listLogs, SYNC_TYPES, type SyncType, syncLogView } from "./sync-runs.ts";
 
 const tags = ["sync"];
 const errors = { ...commonErrors, ...authErrors, 404: commonErrors[400] };
@@ -114,16 +105,7 @@ for (const type of ["full", "locations", "nodes", "servers", "users"] as const) 
 
 export const serviceSyncRoutes = router
   .openapi(routes.cancel, async (c) => {
-    const { id } = c.req.valid("param");
-    const result = await cancelRun(c.var.db, id);
-    if (!result.log) throw new AppError("NOT_FOUND", "Sync log not found");
-    if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
-    await auditInsert(c.var.db, {
-      action: "sync.cancelled",
-      actor: requestActor(c),
-      targetType: "sync",
-      targetId: id,
-    });
+    await cancelAndAudit(c, c.req.valid("param").id);
     return c.json({ success: true as const, data: null, message: "Sync cancelled" }, 200);
   })
   .openapi(routes.status, async (c) => {

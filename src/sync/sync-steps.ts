@@ -76,28 +76,34 @@ export interface StepContext {
 const nextPage = (page: number, totalPages: number): Cursor | null =>
   page < totalPages ? { page: page + 1 } : null;
 
+/** A plain paged listing written with one statement set per page. */
+async function listingPage<T>(
+  ctx: StepContext,
+  path: string,
+  cursor: Cursor,
+  label: string,
+  write: (items: T[]) => SQL[],
+): Promise<PageResult> {
+  const p = await panelPage<T>(ctx.panel, path, cursor.page);
+  return {
+    statements: write(p.items),
+    processed: p.items.length,
+    total: p.total,
+    next: nextPage(p.page, p.totalPages),
+    message: `Synced ${label} page ${p.page}/${p.totalPages}`,
+  };
+}
+
 export async function runStepPage(ctx: StepContext, step: StepName, cursor: Cursor): Promise<PageResult> {
   switch (step) {
-    case "locations": {
-      const p = await panelPage<PanelLocation>(ctx.panel, "/locations", cursor.page);
-      return {
-        statements: [upsertLocations(ctx.syncId, p.items)],
-        processed: p.items.length,
-        total: p.total,
-        next: nextPage(p.page, p.totalPages),
-        message: `Synced locations page ${p.page}/${p.totalPages}`,
-      };
-    }
-    case "nodes": {
-      const p = await panelPage<PanelNode>(ctx.panel, "/nodes", cursor.page);
-      return {
-        statements: [upsertNodes(ctx.syncId, p.items)],
-        processed: p.items.length,
-        total: p.total,
-        next: nextPage(p.page, p.totalPages),
-        message: `Synced nodes page ${p.page}/${p.totalPages}`,
-      };
-    }
+    case "locations":
+      return listingPage<PanelLocation>(ctx, "/locations", cursor, "locations", (items) => [
+        upsertLocations(ctx.syncId, items),
+      ]);
+    case "nodes":
+      return listingPage<PanelNode>(ctx, "/nodes", cursor, "nodes", (items) => [
+        upsertNodes(ctx.syncId, items),
+      ]);
     case "allocations":
       return allocationsPage(ctx, cursor);
     case "nests": {
@@ -128,16 +134,10 @@ export async function runStepPage(ctx: StepContext, step: StepName, cursor: Curs
         message: `Synced ${p.items.length} nests with ${eggs.length} eggs (page ${p.page}/${p.totalPages})`,
       };
     }
-    case "users": {
-      const p = await panelPage<PanelUser>(ctx.panel, "/users", cursor.page);
-      return {
-        statements: [upsertUsers(ctx.syncId, p.items)],
-        processed: p.items.length,
-        total: p.total,
-        next: nextPage(p.page, p.totalPages),
-        message: `Synced users page ${p.page}/${p.totalPages}`,
-      };
-    }
+    case "users":
+      return listingPage<PanelUser>(ctx, "/users", cursor, "users", (items) => [
+        upsertUsers(ctx.syncId, items),
+      ]);
     case "servers":
       return serversPage(ctx, cursor);
   }

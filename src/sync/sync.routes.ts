@@ -226,6 +226,20 @@ export async function startRun(
   return run;
 }
 
+/** Cancels a run (the latest when no id) and audits it: shared by admin and service routes. */
+export async function cancelAndAudit(c: Context<AppEnv>, id?: string) {
+  const result = await cancelRun(c.var.db, id);
+  if (!result.log) throw new AppError("NOT_FOUND", "Sync log not found");
+  if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
+  await auditInsert(c.var.db, {
+    action: "sync.cancelled",
+    actor: requestActor(c),
+    targetType: "sync",
+    targetId: result.log.id,
+  });
+  return result.log;
+}
+
 /** `{type}` or the older dashboard's `{target}`; "all" means full; default full. */
 export function syncTypeOf(body: { type?: string; target?: string }): SyncType {
   const raw = (body.type ?? body.target ?? "full").toLowerCase();
@@ -269,17 +283,8 @@ export const adminSyncRoutes = createRouter()
     );
   })
   .openapi(cancel, async (c) => {
-    const { id } = c.req.valid("json");
-    const result = await cancelRun(c.var.db, id);
-    if (!result.log) throw new AppError("NOT_FOUND", "No sync found");
-    if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
-    await auditInsert(c.var.db, {
-      action: "sync.cancelled",
-      actor: requestActor(c),
-      targetType: "sync",
-      targetId: result.log.id,
-    });
-    return c.json({ success: true as const, sync_log_id: result.log.id, message: "Sync cancelled" }, 200);
+    const log = await cancelAndAudit(c, c.req.valid("json").id);
+    return c.json({ success: true as const, sync_log_id: log.id, message: "Sync cancelled" }, 200);
   })
   .openapi(logs, async (c) => {
     const q = c.req.valid("query");
