@@ -3,6 +3,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import pkg from "../package.json";
+import { adminInfraRoutes } from "./admin/infra.routes.ts";
 import { adminUserRoutes } from "./admin/users.routes.ts";
 import { apiKeyRoutes } from "./api-keys/api-keys.routes.ts";
 import { auditRoutes } from "./audit/audit.routes.ts";
@@ -36,6 +37,7 @@ export function createApp() {
   app.route("/", apiKeyRoutes);
   app.route("/", auditRoutes);
   app.route("/", adminUserRoutes);
+  app.route("/", adminInfraRoutes);
   app.route("/", dashboardRoutes);
   app.route("/", serviceStatsRoutes);
   app.route("/", emailRoutes);
