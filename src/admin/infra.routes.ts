@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, enumOr, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, enumOr, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { PaginationSchema, pageQuery, pagination } from "../lib/pagination.ts";
 import { createRouter } from "../lib/router.ts";
 import {
@@ -22,7 +22,7 @@ import {
 } from "./infra.service.ts";
 
 const tags = ["admin"];
-const errors = { ...commonErrors, ...authErrors, 404: commonErrors[400] };
+const errors = { ...commonErrors, ...authErrors, ...notFoundError };
 const Item = z.record(z.string(), z.unknown());
 const listOf = (key: string) =>
   jsonBody(z.object({ success: z.literal(true), [key]: z.array(Item), pagination: PaginationSchema }));

@@ -6,7 +6,7 @@ import { currentUser } from "../auth/access.ts";
 import { access } from "../auth/route-access.ts";
 import { users } from "../db/schema/index.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, enumOr, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, enumOr, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { PaginationSchema, pageQuery, pagination } from "../lib/pagination.ts";
 import { createRouter } from "../lib/router.ts";
 import {
@@ -92,7 +92,7 @@ const roles = createRoute({
         data: z.object({ userId: z.string(), roles: z.array(z.string()), isSystemAdmin: z.boolean() }),
       }),
     ),
-    404: commonErrors[400],
+    ...notFoundError,
     ...commonErrors,
     ...authErrors,
   },

@@ -4,7 +4,7 @@ import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { currentUser } from "../auth/access.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { API_KEY_SCOPES, createApiKey, listApiKeys, publicApiKey, revokeApiKey } from "./api-keys.service.ts";
 
@@ -71,7 +71,7 @@ const revokeKey = createRoute({
   request: { params: z.object({ id: z.string().min(1).max(100) }) },
   responses: {
     200: jsonBody(z.object({ success: z.literal(true), apiKey: ApiKeySchema })),
-    404: commonErrors[400],
+    ...notFoundError,
     ...commonErrors,
     ...authErrors,
   },

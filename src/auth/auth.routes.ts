@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { requestActor } from "../audit/audit.service.ts";
 import { users } from "../db/schema/index.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, conflictError, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import type { LimitName } from "../rate-limit/limits.ts";
 import type { AppEnv } from "../types.ts";
@@ -55,7 +55,7 @@ const post = <T extends z.ZodType>(
     summary,
     ...access.public(limits),
     request: body(schema),
-    responses: { 200: ok, ...commonErrors, ...authErrors, 409: commonErrors[400] },
+    responses: { 200: ok, ...commonErrors, ...authErrors, ...conflictError },
   });
 
 const ok = (description: string) => jsonBody(schemas.MessageSchema, description);
@@ -79,7 +79,7 @@ const routes = {
       201: ok("Registered; a verification e-mail is queued"),
       ...commonErrors,
       ...authErrors,
-      409: commonErrors[400],
+      ...conflictError,
     },
   }),
   validate: post(
@@ -167,7 +167,7 @@ const routes = {
       200: jsonBody(schemas.UserAnswerSchema),
       ...commonErrors,
       ...authErrors,
-      404: commonErrors[400],
+      ...notFoundError,
     },
   }),
 };

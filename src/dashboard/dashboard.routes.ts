@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { currentUser, principalOf } from "../auth/access.ts";
 import { authDeps } from "../auth/auth.routes.ts";
 import { access } from "../auth/route-access.ts";
-import { authErrors, commonErrors, enumOr, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, conflictError, enumOr, jsonBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import {
   accountView,
@@ -17,7 +17,7 @@ import { DASHBOARD_STATUS_FILTERS, dashboardServers, dashboardStats } from "./da
 
 const base = "/api/v1/dashboard";
 const tags = ["dashboard"];
-const errors = { ...commonErrors, ...authErrors, 409: commonErrors[400] };
+const errors = { ...commonErrors, ...authErrors, ...conflictError };
 
 const Resources = z.object({ used: z.number(), limit: z.number() });
 const DashboardServer = z

@@ -7,9 +7,6 @@ import type { Database } from "../db/client.ts";
 const visibleTo = (userId: string) =>
   sql`(s."ownerId" = ${userId} or exists (select 1 from server_subusers su where su."serverId" = s.id and su."userId" = ${userId}))`;
 
-/** Sync writes lowercase panel states; "online" is an installed server the panel reports no state for. */
-export const ONLINE_STATUSES = ["online", "running"];
-
 interface ServerRow extends Record<string, unknown> {
   id: string;
   uuid: string | null;

@@ -29,7 +29,8 @@ export const authErrors = {
   403: errorContent("Not allowed"),
 } as const;
 
-export const errorResponses = { errorContent };
+export const notFoundError = { 404: errorContent("Not found") } as const;
+export const conflictError = { 409: errorContent("Conflict") } as const;
 
 export function jsonBody<T>(schema: T, description = "OK") {
   return { description, content: { "application/json": { schema } } };

@@ -12,7 +12,7 @@ import type { JobContext } from "../jobs/job-context.ts";
 import { AppError } from "../lib/errors.ts";
 import type { RateLimiter } from "../rate-limit/rate-limiter.do.ts";
 import { type PanelDeps, panelConnection } from "./panel-client.ts";
-import { type Cursor, MILESTONES, runStepPage, STEPS, type StepName, SWEEPS } from "./sync-steps.ts";
+import { type Cursor, MILESTONES, runStepPage, type StepName, SWEEPS } from "./sync-steps.ts";
 import { type SweepResource, sweep } from "./sync-writes.ts";
 
 export const GROUP = 4;
@@ -341,5 +341,3 @@ export async function failRunFromDeadPage(
     typeof run.metadata?.lastError === "string" ? run.metadata.lastError : "page failed after retries";
   await failRun(db, config, msg.syncLogId, run.cursor, `${last} (retries exhausted)`);
 }
-
-export { STEPS };

@@ -3,13 +3,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { cancelAndAudit, SyncLogSchema, startRun } from "./sync.routes.ts";
 import { getLog, latestPerType, listLogs, SYNC_TYPES, type SyncType, syncLogView } from "./sync-runs.ts";
 
 const tags = ["sync"];
-const errors = { ...commonErrors, ...authErrors, 404: commonErrors[400] };
+const errors = { ...commonErrors, ...authErrors, ...notFoundError };
 const envelope = <T extends z.ZodType>(data: T) =>
   jsonBody(z.object({ success: z.literal(true), data, message: z.string() }));
 const Queued = envelope(z.object({ sync_log_id: z.string(), task_id: z.string(), status: z.string() }));

@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { requireAdmin } from "../auth/access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors } from "../lib/openapi.ts";
+import { authErrors, commonErrors, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { getLog, syncLogView } from "./sync-runs.ts";
 
@@ -33,7 +33,7 @@ const route = createRoute({
     },
     ...commonErrors,
     ...authErrors,
-    404: commonErrors[400],
+    ...notFoundError,
   },
 });
 

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import type { AppEnv } from "../types.ts";
 import {
@@ -39,7 +39,7 @@ export const SyncLogSchema = z
   .openapi("SyncLog");
 
 const tags = ["sync"];
-const errors = { ...commonErrors, ...authErrors, 404: commonErrors[400] };
+const errors = { ...commonErrors, ...authErrors, ...notFoundError };
 
 const overview = createRoute({
   method: "get",
