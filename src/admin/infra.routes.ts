@@ -5,7 +5,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, enumOr, jsonBody, notFoundError } from "../lib/openapi.ts";
+import {
+  authErrors,
+  commonErrors,
+  enumOr,
+  jsonBody,
+  jsonRequestBody,
+  notFoundError,
+} from "../lib/openapi.ts";
 import { PaginationSchema, pageQuery, pagination } from "../lib/pagination.ts";
 import { createRouter } from "../lib/router.ts";
 import {
@@ -88,10 +95,7 @@ const routes = {
     ...access.admin(),
     request: {
       params: z.object({ id: intId }),
-      body: {
-        required: false,
-        content: { "application/json": { schema: z.object({ nodeId: z.number().optional() }) } },
-      },
+      body: jsonRequestBody(z.object({ nodeId: z.number().optional() }), false),
     },
     responses: {
       200: jsonBody(

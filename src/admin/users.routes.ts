@@ -6,7 +6,14 @@ import { currentUser } from "../auth/access.ts";
 import { access } from "../auth/route-access.ts";
 import { users } from "../db/schema/index.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, enumOr, jsonBody, notFoundError } from "../lib/openapi.ts";
+import {
+  authErrors,
+  commonErrors,
+  enumOr,
+  jsonBody,
+  jsonRequestBody,
+  notFoundError,
+} from "../lib/openapi.ts";
 import { PaginationSchema, pageQuery, pagination } from "../lib/pagination.ts";
 import { createRouter } from "../lib/router.ts";
 import {
@@ -72,18 +79,13 @@ const roles = createRoute({
   summary: "Set a user's roles (only a SUPER_ADMIN may grant or remove SUPER_ADMIN)",
   ...access.admin(),
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            userId: z.string().min(1).max(200),
-            roles: z.array(z.enum(ROLES)).max(ROLES.length),
-            isSystemAdmin: z.boolean().optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        userId: z.string().min(1).max(200),
+        roles: z.array(z.enum(ROLES)).max(ROLES.length),
+        isSystemAdmin: z.boolean().optional(),
+      }),
+    ),
   },
   responses: {
     200: jsonBody(

@@ -4,7 +4,7 @@ import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { currentUser } from "../auth/access.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { API_KEY_SCOPES, createApiKey, listApiKeys, publicApiKey, revokeApiKey } from "./api-keys.service.ts";
 
@@ -29,18 +29,13 @@ const createKey = createRoute({
   summary: "Create a service API key (the key is shown once)",
   ...access.admin(),
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            name: z.string().trim().min(1).max(100),
-            scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
-            expiresInDays: z.number().int().min(1).max(3650).optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        name: z.string().trim().min(1).max(100),
+        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
+        expiresInDays: z.number().int().min(1).max(3650).optional(),
+      }),
+    ),
   },
   responses: {
     201: jsonBody(z.object({ success: z.literal(true), key: z.string(), apiKey: ApiKeySchema })),

@@ -6,7 +6,14 @@ import type { Context } from "hono";
 import { requestActor } from "../audit/audit.service.ts";
 import { users } from "../db/schema/index.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, conflictError, jsonBody, notFoundError } from "../lib/openapi.ts";
+import {
+  authErrors,
+  commonErrors,
+  conflictError,
+  jsonBody,
+  jsonRequestBody,
+  notFoundError,
+} from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import type { LimitName } from "../rate-limit/limits.ts";
 import type { AppEnv } from "../types.ts";
@@ -37,10 +44,6 @@ export function authDeps(c: Context<AppEnv>): AuthDeps {
   return { db: c.var.db, config: c.var.config, actor: requestActor(c), meta: { ip, userAgent } };
 }
 
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
-
 const post = <T extends z.ZodType>(
   path: string,
   summary: string,
@@ -54,7 +57,7 @@ const post = <T extends z.ZodType>(
     tags: ["auth"],
     summary,
     ...access.public(limits),
-    request: body(schema),
+    request: { body: jsonRequestBody(schema) },
     responses: { 200: ok, ...commonErrors, ...authErrors, ...conflictError },
   });
 
@@ -74,7 +77,7 @@ const routes = {
     tags: ["auth"],
     summary: "Create an account (honours the registration_enabled setting)",
     ...access.public(["auth.register.ip"]),
-    request: body(schemas.RegisterBody),
+    request: { body: jsonRequestBody(schemas.RegisterBody) },
     responses: {
       201: ok("Registered; a verification e-mail is queued"),
       ...commonErrors,

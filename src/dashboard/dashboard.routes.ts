@@ -4,7 +4,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { currentUser, principalOf } from "../auth/access.ts";
 import { authDeps } from "../auth/auth.routes.ts";
 import { access } from "../auth/route-access.ts";
-import { authErrors, commonErrors, conflictError, enumOr, jsonBody } from "../lib/openapi.ts";
+import {
+  authErrors,
+  commonErrors,
+  conflictError,
+  enumOr,
+  jsonBody,
+  jsonRequestBody,
+} from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import {
   accountView,
@@ -56,10 +63,6 @@ const Account = z
   })
   .openapi("Account");
 const Message = z.object({ success: z.literal(true), message: z.string() });
-
-const jsonReq = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 const routes = {
   stats: createRoute({
@@ -136,17 +139,19 @@ const routes = {
     tags,
     summary: "Edit profile fields (the e-mail changes through change-email)",
     ...access.member(),
-    request: jsonReq(
-      z.object({
-        username: z.string().max(64).optional(),
-        email: z.string().max(320).optional(),
-        firstName: z.string().max(100).nullable().optional(),
-        lastName: z.string().max(100).nullable().optional(),
-        phoneNumber: z.string().max(50).nullable().optional(),
-        companyName: z.string().max(200).nullable().optional(),
-        billingEmail: z.string().max(320).nullable().optional(),
-      }),
-    ),
+    request: {
+      body: jsonRequestBody(
+        z.object({
+          username: z.string().max(64).optional(),
+          email: z.string().max(320).optional(),
+          firstName: z.string().max(100).nullable().optional(),
+          lastName: z.string().max(100).nullable().optional(),
+          phoneNumber: z.string().max(50).nullable().optional(),
+          companyName: z.string().max(200).nullable().optional(),
+          billingEmail: z.string().max(320).nullable().optional(),
+        }),
+      ),
+    },
     responses: { 200: jsonBody(Message.extend({ data: Account })), ...errors },
   }),
   password: createRoute({
@@ -155,9 +160,11 @@ const routes = {
     tags,
     summary: "Change password (signs out every other session)",
     ...access.member(),
-    request: jsonReq(
-      z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) }),
-    ),
+    request: {
+      body: jsonRequestBody(
+        z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) }),
+      ),
+    },
     responses: { 200: jsonBody(Message), ...errors },
   }),
   resend: createRoute({
@@ -174,9 +181,11 @@ const routes = {
     tags,
     summary: "Ask to change the e-mail: the new address must confirm before it is used",
     ...access.member(),
-    request: jsonReq(
-      z.object({ newEmail: z.string().min(1).max(320), currentPassword: z.string().min(1).max(1024) }),
-    ),
+    request: {
+      body: jsonRequestBody(
+        z.object({ newEmail: z.string().min(1).max(320), currentPassword: z.string().min(1).max(1024) }),
+      ),
+    },
     responses: { 200: jsonBody(Message), ...errors },
   }),
 };

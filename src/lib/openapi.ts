@@ -50,3 +50,8 @@ export function enumOr<const T extends readonly [string, ...string[]]>(values: T
     )
     .openapi({ type: "string", enum: [...values], default: fallback });
 }
+
+/** A JSON request body (`request.body`); `required: false` lets an empty or absent body through as `{}`. */
+export function jsonRequestBody<T>(schema: T, required = true) {
+  return { required, content: { "application/json": { schema } } };
+}

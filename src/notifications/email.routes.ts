@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { EMAIL_TEMPLATES, queueEmail } from "./email.ts";
 
@@ -13,21 +13,16 @@ const route = createRoute({
   summary: "Queue an e-mail (sent by the email.send job through Resend)",
   ...access.service("email"),
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            to: z.email().max(320),
-            subject: z.string().max(200).optional(),
-            template: z.enum(EMAIL_TEMPLATES).default("generic"),
-            data: z
-              .record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]))
-              .default({}),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        to: z.email().max(320),
+        subject: z.string().max(200).optional(),
+        template: z.enum(EMAIL_TEMPLATES).default("generic"),
+        data: z
+          .record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]))
+          .default({}),
+      }),
+    ),
   },
   responses: {
     202: jsonBody(

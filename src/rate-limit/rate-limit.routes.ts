@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { effectiveLimits, forgetOverrides, LIMITS, type LimitName, overrideKey } from "./limits.ts";
 
@@ -41,23 +41,18 @@ const put = createRoute({
   ...access.admin(),
   request: {
     params: z.object({ name: z.enum(names) }),
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            capacity: z.number().int().min(1).max(1_000_000_000).optional(),
-            periodSeconds: z
-              .number()
-              .int()
-              .min(1)
-              .max(30 * 24 * 3600)
-              .optional(),
-            enabled: z.boolean().optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        capacity: z.number().int().min(1).max(1_000_000_000).optional(),
+        periodSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(30 * 24 * 3600)
+          .optional(),
+        enabled: z.boolean().optional(),
+      }),
+    ),
   },
   responses: { 200: Answer, ...commonErrors, ...authErrors },
 });

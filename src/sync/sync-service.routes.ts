@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import { cancelAndAudit, SyncLogSchema, startRun } from "./sync.routes.ts";
 import { getLog, latestPerType, listLogs, SYNC_TYPES, type SyncType, syncLogView } from "./sync-runs.ts";
@@ -22,17 +22,13 @@ const trigger = (type: SyncType) =>
     summary: `Queue a ${type} sync (202; when one is running, 202 with its id)`,
     ...access.service("sync"),
     request: {
-      body: {
-        required: false,
-        content: {
-          "application/json": {
-            schema: z.object({
-              requested_by: z.string().max(100).optional(),
-              skip_users: z.boolean().optional(),
-            }),
-          },
-        },
-      },
+      body: jsonRequestBody(
+        z.object({
+          requested_by: z.string().max(100).optional(),
+          skip_users: z.boolean().optional(),
+        }),
+        false,
+      ),
     },
     responses: { 202: Queued, ...errors },
   });

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { auditInsert, requestActor } from "../audit/audit.service.ts";
 import { access } from "../auth/route-access.ts";
 import { AppError } from "../lib/errors.ts";
-import { authErrors, commonErrors, jsonBody, notFoundError } from "../lib/openapi.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody, notFoundError } from "../lib/openapi.ts";
 import { createRouter } from "../lib/router.ts";
 import type { AppEnv } from "../types.ts";
 import {
@@ -71,18 +71,14 @@ const trigger = createRoute({
   summary: "Start a sync (202; when one is running, 202 with the running one's id)",
   ...access.admin(),
   request: {
-    body: {
-      required: false,
-      content: {
-        "application/json": {
-          schema: z.object({
-            type: z.string().max(32).optional(),
-            target: z.string().max(32).optional(),
-            skip_users: z.boolean().optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        type: z.string().max(32).optional(),
+        target: z.string().max(32).optional(),
+        skip_users: z.boolean().optional(),
+      }),
+      false,
+    ),
   },
   responses: {
     202: jsonBody(
@@ -107,10 +103,7 @@ const cancel = createRoute({
   summary: "Cancel the running sync (an empty JSON body is fine)",
   ...access.admin(),
   request: {
-    body: {
-      required: false,
-      content: { "application/json": { schema: z.object({ id: z.string().max(100).optional() }) } },
-    },
+    body: jsonRequestBody(z.object({ id: z.string().max(100).optional() }), false),
   },
   responses: {
     200: jsonBody(z.object({ success: z.literal(true), sync_log_id: z.string(), message: z.string() })),
@@ -189,21 +182,16 @@ const postSettings = createRoute({
   summary: "Update auto-sync settings (snake_case or camelCase; omitted fields unchanged)",
   ...access.admin(),
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            auto_sync_enabled: z
-              .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-              .optional(),
-            autoSyncEnabled: z.boolean().optional(),
-            sync_interval: interval.optional(),
-            autoSyncInterval: interval.optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequestBody(
+      z.object({
+        auto_sync_enabled: z
+          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+          .optional(),
+        autoSyncEnabled: z.boolean().optional(),
+        sync_interval: interval.optional(),
+        autoSyncInterval: interval.optional(),
+      }),
+    ),
   },
   responses: { 200: SettingsAnswer, ...errors },
 });
