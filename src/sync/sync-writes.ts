@@ -286,30 +286,23 @@ export function upsertServers(
   ];
 }
 
+/** What bounds a sweep beyond "not stamped by this run": rows the panel does not own are never removed. */
+const SWEEP_SCOPE: Record<SweepResource, SQL> = {
+  locations: sql`true`,
+  nodes: sql`true`,
+  allocations: sql`true`,
+  nests: sql`true`,
+  eggs: sql`true`,
+  egg_variables: sql`true`,
+  // Only panel-mirrored game servers: never VPS or other rows the website owns.
+  servers: sql`"panelType" = 'pterodactyl' and "pterodactylId" is not null`,
+  server_subusers: sql`true`,
+  server_databases: sql`"pterodactylId" is not null`,
+};
+
 /** Mark-and-sweep: rows of `resource` not stamped by this run. Only called after a complete listing. */
 export function sweep(resource: SweepResource, syncId: string): SQL {
-  switch (resource) {
-    case "locations":
-      return sql`delete from locations where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "nodes":
-      return sql`delete from nodes where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "allocations":
-      return sql`delete from allocations where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "nests":
-      return sql`delete from nests where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "eggs":
-      return sql`delete from eggs where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "egg_variables":
-      return sql`delete from egg_variables where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "servers":
-      // Only panel-mirrored game servers: never VPS or other rows the website owns.
-      return sql`delete from servers where "panelType" = 'pterodactyl' and "pterodactylId" is not null
-        and "lastSeenSyncId" is distinct from ${syncId}`;
-    case "server_subusers":
-      return sql`delete from server_subusers where "lastSeenSyncId" is distinct from ${syncId}`;
-    case "server_databases":
-      return sql`delete from server_databases where "pterodactylId" is not null and "lastSeenSyncId" is distinct from ${syncId}`;
-  }
+  return sql`delete from ${sql.identifier(resource)} where ${SWEEP_SCOPE[resource]} and "lastSeenSyncId" is distinct from ${syncId}`;
 }
 
 export type SweepResource =
