@@ -5,9 +5,7 @@ import { join } from "node:path";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
 import { compareLoad, runLoad } from "./lib/load.ts";
-import { applyMigrations } from "./lib/migrate.ts";
-import { startNeonShim } from "./lib/neon-shim.ts";
-import { startPostgres } from "./lib/postgres.ts";
+import { benchVars, startLocalDatabase } from "./lib/local-database.ts";
 import { type DevWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -15,18 +13,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ROUTES = ["/health", "/api/panel/counts"];
 
-const pg = await startPostgres();
-await applyMigrations(pg.url);
+const db = await startLocalDatabase();
+const { pg } = db;
 // The per-IP limit on public stats is measured by bench:ratelimit; here it is off so the DB read
 // path is compared with the bare worker's.
 await setConfig(pg.url, "rate_limit.public.stats", JSON.stringify({ enabled: false }));
-const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
-const vars = {
-  DATABASE_URL: pg.url,
-  NEON_FETCH_ENDPOINT: shim.endpoint,
-  ENVIRONMENT: "development",
-  JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef",
-};
+const vars = benchVars(db);
 
 const workers: DevWorker[] = [];
 async function startWorker(config: string): Promise<string> {
@@ -37,8 +29,7 @@ async function startWorker(config: string): Promise<string> {
 
 async function cleanup() {
   await Promise.all(workers.map((w) => w.stop()));
-  await shim.close();
-  await pg.stop();
+  await db.stop();
 }
 
 try {

@@ -6,9 +6,7 @@ import { join } from "node:path";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
 import { compareLoad } from "./lib/load.ts";
-import { applyMigrations } from "./lib/migrate.ts";
-import { startNeonShim } from "./lib/neon-shim.ts";
-import { startPostgres } from "./lib/postgres.ts";
+import { benchVars, startLocalDatabase } from "./lib/local-database.ts";
 import { type DevWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -17,15 +15,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ROUTE = "/api/panel/counts";
 const KEY = "rate_limit.public.stats";
 
-const pg = await startPostgres();
-await applyMigrations(pg.url);
-const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
-const vars = {
-  DATABASE_URL: pg.url,
-  NEON_FETCH_ENDPOINT: shim.endpoint,
-  ENVIRONMENT: "development",
-  JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef",
-};
+const db = await startLocalDatabase();
+const { pg } = db;
+const vars = benchVars(db);
 const workers: DevWorker[] = [];
 const config = join(repoRoot, "wrangler.toml");
 
@@ -87,6 +79,5 @@ try {
   if (admitted !== 10) process.exitCode = 1;
 } finally {
   await Promise.all(workers.map((w) => w.stop()));
-  await shim.close();
-  await pg.stop();
+  await db.stop();
 }

@@ -10,9 +10,7 @@ import pg from "pg";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
-import { applyMigrations } from "./lib/migrate.ts";
-import { startNeonShim } from "./lib/neon-shim.ts";
-import { startPostgres } from "./lib/postgres.ts";
+import { benchVars, startLocalDatabase } from "./lib/local-database.ts";
 import { type DevWorker, startWranglerDev } from "./lib/wrangler-dev.ts";
 
 const sizes = {
@@ -25,11 +23,10 @@ const sizes = {
 const PER_PAGE = 100;
 const API_KEY = "bench-service-key";
 
-const db = await startPostgres();
-await applyMigrations(db.url);
+const local = await startLocalDatabase();
+const { pg: db, shim } = local;
 // The panel here is local; both the sync and the fetch-only baseline run unthrottled.
 await setConfig(db.url, "panel_requests_per_minute", "1000000");
-const shim = await startNeonShim({ backendUrl: db.url, poolMax: db.poolMax });
 const t0 = performance.now();
 const panel = await startDemoPanel({ sizes, seed: 11, rateLimitPerMinute: 1_000_000 });
 console.log(
@@ -84,10 +81,7 @@ const LATENCIES = [Number(process.env.BENCH_PANEL_LATENCY_MS ?? 100), 0];
 
 try {
   worker = await startWranglerDev(join(repoRoot, "wrangler.toml"), {
-    DATABASE_URL: db.url,
-    NEON_FETCH_ENDPOINT: shim.endpoint,
-    ENVIRONMENT: "development",
-    JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef",
+    ...benchVars(local),
     BACKEND_API_KEY: API_KEY,
     PTERODACTYL_URL: panel.url,
     PTERODACTYL_API_KEY: panel.applicationKey,
@@ -146,6 +140,5 @@ try {
   await worker?.stop();
   await client.end();
   await panel.close();
-  await shim.close();
-  await db.stop();
+  await local.stop();
 }

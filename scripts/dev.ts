@@ -6,9 +6,8 @@ import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
-import { applyMigrations } from "./lib/migrate.ts";
-import { startNeonShim } from "./lib/neon-shim.ts";
-import { backendFromEnv, startPostgres } from "./lib/postgres.ts";
+import { startLocalDatabase } from "./lib/local-database.ts";
+import { backendFromEnv } from "./lib/postgres.ts";
 
 const args = process.argv.slice(2);
 const kind = backendFromEnv();
@@ -54,9 +53,8 @@ const PASSTHROUGH = [
   "SENTRY_DSN",
 ];
 
-const pg = await startPostgres({ kind, dataDir: pgDir });
-await applyMigrations(pg.url);
-const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
+const db = await startLocalDatabase({ kind, dataDir: pgDir });
+const { pg, shim } = db;
 console.log(`[dev] ${pg.kind} postgres (data in ${pgDir}) migrated; neon /sql shim at ${shim.endpoint}`);
 
 const vars: Record<string, string> = { ...DEV_DEFAULTS };
@@ -64,8 +62,7 @@ for (const key of PASSTHROUGH) {
   const v = process.env[key];
   if (v) vars[key] = v;
 }
-vars.DATABASE_URL = pg.url;
-vars.NEON_FETCH_ENDPOINT = shim.endpoint;
+Object.assign(vars, db.workerVars);
 
 // No real panel configured: serve the demo Pterodactyl panel, so a sync works out of the box.
 const demoPanel = process.env.PTERODACTYL_URL
@@ -135,8 +132,7 @@ async function shutdown(code: number): Promise<void> {
   await new Promise((r) => (wrangler.exitCode === null ? wrangler.once("exit", r) : r(null)));
   await demoPanel?.close();
   await mailCatcher?.close();
-  await shim.close();
-  await pg.stop();
+  await db.stop();
   clearDevState();
   console.log("[dev] stopped");
   process.exit(code);

@@ -3,16 +3,13 @@
 import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
-import { applyMigrations } from "../scripts/lib/migrate.ts";
-import { startNeonShim } from "../scripts/lib/neon-shim.ts";
-import { startPostgres } from "../scripts/lib/postgres.ts";
+import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 
 export const RESEND_TEST_KEY = "re_test_key_0123456789";
 
 export default async function setup(project: TestProject) {
-  const pg = await startPostgres();
-  await applyMigrations(pg.url);
-  const shim = await startNeonShim({ backendUrl: pg.url, poolMax: pg.poolMax });
+  const db = await startLocalDatabase();
+  const { pg, shim } = db;
   project.provide("databaseUrl", pg.url);
   project.provide("neonFetchEndpoint", shim.endpoint);
   project.provide("pgBackend", pg.kind);
@@ -31,7 +28,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await resend.close();
     await panel.close();
-    await shim.close();
-    await pg.stop();
+    await db.stop();
   };
 }
