@@ -2,9 +2,9 @@
 // wrong-typed input, with and without credentials. Nothing may answer 5xx, and every error
 // must have the single error body. New routes are covered by being in the document.
 import { describe, expect, it } from "vitest";
-import { API_KEY_SCOPES, createApiKey } from "../src/api-keys/api-keys.service.ts";
 import { createApp } from "../src/app.ts";
-import { ERROR_CODES } from "../src/lib/errors.ts";
+import { ERROR_CODES } from "../src/platform/errors.ts";
+import { API_KEY_SCOPES, createApiKey } from "../src/services/api-keys/api-keys.ts";
 import { call, testDb } from "./helpers.ts";
 
 interface Operation {

@@ -1,11 +1,20 @@
 // Runs once per test run, in Node: starts Postgres (PGlite, or PG_BACKEND=system), applies the
 // migrations, starts the Neon-protocol shim, and hands their addresses to the workers via provide().
+import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 
 export const RESEND_TEST_KEY = "re_test_key_0123456789";
+
+/** The cron triggers declared in wrangler.toml (workerd cannot read the file; the test compares). */
+function wranglerCrons(): string[] {
+  const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
+  const list = /^\s*crons\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  if (list === undefined) throw new Error("wrangler.toml declares no [triggers] crons");
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+}
 
 export default async function setup(project: TestProject) {
   const db = await startLocalDatabase();
@@ -24,6 +33,7 @@ export default async function setup(project: TestProject) {
   project.provide("panelUrl", panel.url);
   project.provide("panelApplicationKey", panel.applicationKey);
   project.provide("panelClientKey", panel.clientKey);
+  project.provide("wranglerCrons", wranglerCrons());
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
     await resend.close();

@@ -1,12 +1,35 @@
 // Shared test helpers: calling the real Worker entry, the test database, polling for effects.
 import { env, exports } from "cloudflare:workers";
-import { type Database, getDb } from "../src/db/client.ts";
-import { type Bindings, getConfig } from "../src/env.ts";
+import { type Database, getDb } from "../src/platform/db/client.ts";
+import { createDeps, type Deps, type DepsInit } from "../src/platform/deps.ts";
+import { type Bindings, getConfig } from "../src/platform/env.ts";
+import type { JobDeps, JobMessage } from "../src/platform/jobs.types.ts";
 
 export const testEnv = env as unknown as Bindings;
 
 export function testDb(): Database {
   return getDb(getConfig(testEnv));
+}
+
+/**
+ * The dependency seam as routes and jobs get it, on the test bindings; pass a part to swap it
+ * (a fixed clock, a recording fetch, an actor). With `message`, the seam of a queue job.
+ */
+export function testDeps(init?: DepsInit): Deps;
+export function testDeps(init: DepsInit & { message: JobMessage }): JobDeps;
+export function testDeps(init: DepsInit & { message?: JobMessage } = {}): Deps | JobDeps {
+  const { message, ...rest } = init;
+  const deps = createDeps(getConfig(testEnv), { log: () => {}, ...rest });
+  return message ? { ...deps, message } : deps;
+}
+
+/** A queue message of `type` (for calling a job handler directly). */
+export function jobMessage(
+  type: string,
+  payload: unknown = {},
+  id = `${type}:${crypto.randomUUID()}`,
+): JobMessage {
+  return { id, type, payload, priority: "default", enqueuedAt: new Date().toISOString() };
 }
 
 /** Sends a request through the Worker's real fetch handler (all middleware, real bindings). */

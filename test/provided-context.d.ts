@@ -10,5 +10,7 @@ declare module "vitest" {
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;
+    /** The `[triggers] crons` of wrangler.toml. */
+    wranglerCrons: string[];
   }
 }

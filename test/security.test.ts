@@ -3,9 +3,10 @@
 // credentials, and a valid credential as the positive control.
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "../src/api-keys/api-keys.service.ts";
-import { apiKeys, users } from "../src/db/schema/index.ts";
-import { ERROR_CODES } from "../src/lib/errors.ts";
+import { ACCESS_KINDS } from "../src/access/route-access.ts";
+import { apiKeys, users } from "../src/platform/db/schema/index.ts";
+import { ERROR_CODES } from "../src/platform/errors.ts";
+import { createApiKey } from "../src/services/api-keys/api-keys.ts";
 import { call, testDb } from "./helpers.ts";
 import { bearer, createAdmin, createTestUser, hostileTokens, type TestUser } from "./users.ts";
 
@@ -100,10 +101,14 @@ function expectRefused(
 }
 
 describe("security generator over /openapi.json", () => {
-  it("finds protected routes of every kind", () => {
-    const kinds = new Set(protectedOps.map((o) => o.access));
-    expect(kinds.has("admin") || kinds.has("member") || kinds.has("member-or-service")).toBe(true);
-    expect(protectedOps.length).toBeGreaterThan(0);
+  it("finds routes of every access kind, and no route without one", () => {
+    const declared = Object.values(doc.paths).flatMap((methods) =>
+      Object.values(methods).map((op) => op["x-access"]),
+    );
+    expect(new Set(declared)).toEqual(new Set(ACCESS_KINDS));
+    expect(new Set(protectedOps.map((o) => o.access))).toEqual(
+      new Set(ACCESS_KINDS.filter((k) => k !== "public")),
+    );
   });
 
   for (const op of protectedOps) {

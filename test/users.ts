@@ -2,9 +2,9 @@
 // production, and the hostile token variants the security tests send.
 import { SignJWT } from "jose";
 import { inject } from "vitest";
-import { signAccessToken } from "../src/auth/jwt.ts";
-import { hashPassword } from "../src/auth/password.ts";
-import { type User, users } from "../src/db/schema/index.ts";
+import { type User, users } from "../src/platform/db/schema/index.ts";
+import { signAccessToken } from "../src/services/accounts/jwt.ts";
+import { hashPassword } from "../src/services/accounts/password.ts";
 import { testDb, testEnv, uid } from "./helpers.ts";
 
 export const TEST_PASSWORD = "Corr3ct-Horse-Battery";

@@ -1,0 +1,47 @@
+// POST /api/v1/email/queue (service key, scope "email"): queue an e-mail job; 202 with task_id.
+import { createRoute, z } from "@hono/zod-openapi";
+import { access } from "../../access/route-access.ts";
+import { authErrors, commonErrors, jsonBody, jsonRequestBody } from "../../platform/openapi.ts";
+import { createRouter } from "../../platform/router.ts";
+import { auditInsert } from "../../services/audit/audit.ts";
+import { EMAIL_TEMPLATES, queueEmail } from "../../services/notifications/email.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/api/v1/email/queue",
+  tags: ["notifications"],
+  summary: "Queue an e-mail (sent by the email.send job through Resend)",
+  ...access.service("email"),
+  request: {
+    body: jsonRequestBody(
+      z.object({
+        to: z.email().max(320),
+        subject: z.string().max(200).optional(),
+        template: z.enum(EMAIL_TEMPLATES).default("generic"),
+        data: z
+          .record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]))
+          .default({}),
+      }),
+    ),
+  },
+  responses: {
+    202: jsonBody(
+      z.object({ success: z.literal(true), data: z.object({ task_id: z.string() }), message: z.string() }),
+    ),
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
+export const emailRoutes = createRouter().openapi(route, async (c) => {
+  const body = c.req.valid("json");
+  const job = await queueEmail(c.var.deps, body);
+  await auditInsert(c.var.db, {
+    action: "email.queued",
+    actor: c.var.deps.actor,
+    targetType: "job",
+    targetId: job.id,
+    details: { template: body.template },
+  });
+  return c.json({ success: true as const, data: { task_id: job.id }, message: "Email queued" }, 202);
+});

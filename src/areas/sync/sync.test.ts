@@ -1,0 +1,564 @@
+// Panel sync end to end through workerd, the real local queue and the demo panel: exact data,
+// convergence after changes, faults, duplicates, cancel, one-at-a-time, SSE, service routes.
+// One file on purpose: only one sync can run at a time, database-wide.
+
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { eq, inArray, sql } from "drizzle-orm";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { call, callJson, eventually, jobMessage, testDb, testDeps, testEnv } from "../../../test/helpers.ts";
+import { addFault, clearFaults, mutatePanel, panelAll } from "../../../test/panel.ts";
+import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
+import worker from "../../index.ts";
+import { syncLogs, users } from "../../platform/db/schema/index.ts";
+import { handleSyncPage } from "./sync-engine.ts";
+
+type Log = {
+  id: string;
+  status: string;
+  error: string | null;
+  metadata: Record<string, unknown>;
+  itemsSynced: number;
+};
+
+let admin: TestUser;
+beforeAll(async () => {
+  // The demo panel here allows far more than a real panel's 240/min; tell the shared budget so.
+  await testDb().execute(sql`insert into config (key, value) values ('panel_requests_per_minute', '100000')
+    on conflict (key) do update set value = excluded.value`);
+});
+beforeEach(async () => {
+  admin ??= await createAdmin();
+  await settle();
+});
+afterEach(clearFaults);
+
+/** No run left active (another file may have started one): cancel and wait. */
+async function settle() {
+  const db = testDb();
+  await db.execute(
+    sql`update sync_logs set status = 'CANCELLED', "cancelledAt" = now() where status in ('PENDING', 'RUNNING')`,
+  );
+}
+
+async function trigger(body: unknown = { type: "full" }) {
+  const r = await callJson<{ sync_log_id: string; alreadyRunning: boolean; status: string }>(
+    "/api/admin/sync",
+    {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
+  expect(r.res.status, r.text).toBe(202);
+  return r.body;
+}
+
+async function finished(id: string, timeoutMs = 60_000): Promise<Log> {
+  return eventually(async () => {
+    const [row] = await testDb().select().from(syncLogs).where(eq(syncLogs.id, id));
+    return row && ["COMPLETED", "FAILED", "CANCELLED"].includes(row.status)
+      ? (row as unknown as Log)
+      : undefined;
+  }, timeoutMs);
+}
+
+async function fullSync(): Promise<Log> {
+  const t = await trigger();
+  expect(t.alreadyRunning).toBe(false);
+  const log = await finished(t.sync_log_id);
+  expect(log.status, JSON.stringify(log)).toBe("COMPLETED");
+  return log;
+}
+
+const sortBy = <T>(rows: T[], key: (r: T) => string | number) =>
+  [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+
+interface PServer {
+  id: number;
+  uuid: string;
+  name: string;
+  status: string | null;
+  suspended: boolean;
+  user: number;
+  node: number;
+  egg: number;
+  relationships: {
+    allocations: { data: { attributes: { id: number } }[] };
+    subusers: { data: { attributes: { user_id: number } }[] };
+    databases: { data: { attributes: { id: number } }[] };
+  };
+}
+
+/** Compares every mirrored table with the panel's own listings. */
+async function expectMirrorsPanel() {
+  const db = testDb();
+  const [pLocations, pNodes, pNests, pUsers, pServers] = await Promise.all([
+    panelAll<{ id: number; short: string }>("/locations"),
+    panelAll<{ id: number; name: string; location_id: number }>("/nodes"),
+    panelAll<{ id: number; name: string }>("/nests"),
+    panelAll<{ id: number; email: string }>("/users"),
+    panelAll<PServer>("/servers", "allocations,subusers,databases"),
+  ]);
+  const pAllocations = (
+    await Promise.all(
+      pNodes.map((n) =>
+        panelAll<{ id: number; ip: string; port: number; assigned: boolean }>(
+          `/nodes/${n.id}/allocations`,
+        ).then((a) => a.map((x) => ({ ...x, node: n.id }))),
+      ),
+    )
+  ).flat();
+
+  const q = async <T>(text: ReturnType<typeof sql>) => (await db.execute(text)).rows as T[];
+  expect(
+    sortBy(
+      await q<{ id: number; shortCode: string }>(sql`select id, "shortCode" from locations`),
+      (r) => r.id,
+    ),
+  ).toEqual(
+    sortBy(
+      pLocations.map((l) => ({ id: l.id, shortCode: l.short })),
+      (r) => r.id,
+    ),
+  );
+  expect(sortBy(await q<{ id: number }>(sql`select id, name, "locationId" from nodes`), (r) => r.id)).toEqual(
+    sortBy(
+      pNodes.map((n) => ({ id: n.id, name: n.name, locationId: n.location_id })),
+      (r) => r.id,
+    ),
+  );
+  const pEggs = (
+    await Promise.all(
+      pNests.map(async (n) => {
+        const res = await fetch(
+          `${inject("panelUrl")}/api/application/nests/${n.id}/eggs?include=variables`,
+          {
+            headers: { authorization: `Bearer ${inject("panelApplicationKey")}`, accept: "application/json" },
+          },
+        );
+        const body = (await res.json()) as {
+          data: {
+            attributes: {
+              id: number;
+              name: string;
+              relationships: { variables: { data: { attributes: { id: number; env_variable: string } }[] } };
+            };
+          }[];
+        };
+        return body.data.map((e) => ({ ...e.attributes, nest: n.id }));
+      }),
+    )
+  ).flat();
+  expect(
+    sortBy(
+      await q<{ id: number; name: string; nestId: number }>(sql`select id, name, "nestId" from eggs`),
+      (r) => r.id,
+    ),
+  ).toEqual(
+    sortBy(
+      pEggs.map((e) => ({ id: e.id, name: e.name, nestId: e.nest })),
+      (r) => r.id,
+    ),
+  );
+  expect(
+    sortBy(
+      await q<{ id: number; env: string; egg: number }>(
+        sql`select id, env_variable as env, egg_id as egg from egg_variables`,
+      ),
+      (r) => r.id,
+    ),
+  ).toEqual(
+    sortBy(
+      pEggs.flatMap((e) =>
+        e.relationships.variables.data.map((v) => ({
+          id: v.attributes.id,
+          env: v.attributes.env_variable,
+          egg: e.id,
+        })),
+      ),
+      (r) => r.id,
+    ),
+  );
+  expect((await q<{ id: number }>(sql`select id from nests order by id`)).map((r) => r.id)).toEqual(
+    pNests.map((n) => n.id).sort((a, b) => a - b),
+  );
+  const serverOf = new Map<number, number>();
+  for (const s of pServers)
+    for (const a of s.relationships.allocations.data) serverOf.set(a.attributes.id, s.id);
+  const localAllocations = await q<{
+    id: number;
+    ip: string;
+    port: number;
+    nodeId: number;
+    isAssigned: boolean;
+    server: number | null;
+  }>(sql`
+    select a.id, a.ip, a.port, a."nodeId", a."isAssigned", s."pterodactylId" as server
+    from allocations a left join servers s on s.id = a."serverId"`);
+  expect(sortBy(localAllocations, (r) => r.id)).toEqual(
+    sortBy(
+      pAllocations.map((a) => ({
+        id: a.id,
+        ip: a.ip,
+        port: a.port,
+        nodeId: a.node,
+        isAssigned: a.assigned,
+        server: serverOf.get(a.id) ?? null,
+      })),
+      (r) => r.id,
+    ),
+  );
+  const localUsers = await q<{ pterodactylId: number; email: string }>(
+    sql`select "pterodactylId", email from users where "pterodactylId" is not null`,
+  );
+  expect(sortBy(localUsers, (r) => r.pterodactylId)).toEqual(
+    sortBy(
+      pUsers.map((u) => ({ pterodactylId: u.id, email: u.email.toLowerCase() })),
+      (r) => r.pterodactylId,
+    ),
+  );
+  const localServers = await q<{
+    pterodactylId: number;
+    uuid: string;
+    name: string;
+    status: string;
+    owner: number | null;
+    nodeId: number;
+  }>(sql`
+    select s."pterodactylId", s.uuid, s.name, s.status, u."pterodactylId" as owner, s."nodeId"
+    from servers s left join users u on u.id = s."ownerId" where s."pterodactylId" is not null`);
+  expect(sortBy(localServers, (r) => r.pterodactylId)).toEqual(
+    sortBy(
+      pServers.map((s) => ({
+        pterodactylId: s.id,
+        uuid: s.uuid,
+        name: s.name,
+        status: s.suspended ? "suspended" : (s.status ?? "online").toLowerCase(),
+        owner: s.user,
+        nodeId: s.node,
+      })),
+      (r) => r.pterodactylId,
+    ),
+  );
+  const localSubusers = await q<{ server: number; user: number }>(sql`
+    select s."pterodactylId" as server, u."pterodactylId" as user from server_subusers su
+    join servers s on s.id = su."serverId" join users u on u.id = su."userId" where not su."isOwner"`);
+  const panelSubusers = pServers.flatMap((s) =>
+    s.relationships.subusers.data.map((su) => ({ server: s.id, user: su.attributes.user_id })),
+  );
+  expect(sortBy(localSubusers, (r) => `${r.server}:${r.user}`)).toEqual(
+    sortBy(panelSubusers, (r) => `${r.server}:${r.user}`),
+  );
+  const localDbs = await q<{ id: number }>(
+    sql`select "pterodactylId" as id from server_databases order by 1`,
+  );
+  expect(localDbs.map((r) => r.id)).toEqual(
+    pServers.flatMap((s) => s.relationships.databases.data.map((d) => d.attributes.id)).sort((a, b) => a - b),
+  );
+}
+
+describe("panel sync", () => {
+  it("lands exactly the panel's data with merged progress metadata and timing filled", async () => {
+    const log = await fullSync();
+    await expectMirrorsPanel();
+    const [row] = await testDb().select().from(syncLogs).where(eq(syncLogs.id, log.id));
+    expect(row?.metadata).toMatchObject({
+      requested_by: "admin",
+      step: "completed",
+      progress: 100,
+      lastMessage: "Sync completed",
+    });
+    expect(row?.completedAt).toBeInstanceOf(Date);
+    expect(row?.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(row?.itemsSynced).toBeGreaterThan(0);
+  });
+
+  it("converges after panel changes without duplicating or deleting users", async () => {
+    await fullSync();
+    const local = await createTestUser();
+    const pServers = await panelAll<PServer>("/servers");
+    const pUsers = await panelAll<{ id: number; email: string }>("/users");
+    const renamed = pUsers[3];
+    if (!renamed) throw new Error("demo panel has too few users");
+    const newEmail = `Renamed.${Date.now()}@Example.com`;
+    await mutatePanel("renameUserEmail", renamed.id, newEmail);
+    const removed = pServers[0];
+    if (!removed) throw new Error("demo panel has no servers");
+    await mutatePanel("removeServer", removed.id);
+    await mutatePanel("updateServer", pServers[1]?.id, { name: "Renamed server" });
+    const [before] = await testDb().select({ n: sql<number>`count(*)::int` }).from(users);
+    await fullSync();
+    await expectMirrorsPanel();
+    const [after] = await testDb().select({ n: sql<number>`count(*)::int` }).from(users);
+    expect(after?.n).toBe(before?.n);
+    const [row] = await testDb().select().from(users).where(eq(users.pterodactylId, renamed.id));
+    expect(row?.email).toBe(newEmail.toLowerCase());
+    expect((await testDb().select().from(users).where(eq(users.id, local.user.id))).length).toBe(1);
+    const gone = await testDb().execute(sql`select 1 from servers where "pterodactylId" = ${removed.id}`);
+    expect(gone.rows).toHaveLength(0);
+  });
+
+  it("completes through 5xx, resets and 429s on pages with nothing lost", async () => {
+    await addFault({ path: "^/api/application/servers\\?.*page=2", kind: "status", status: 502, times: 2 });
+    await addFault({ path: "^/api/application/users\\?.*page=1", kind: "reset", times: 1 });
+    await addFault({ path: "^/api/application/locations", kind: "429", retryAfter: 1, times: 1 });
+    await fullSync();
+    await expectMirrorsPanel();
+  });
+
+  it("fails a run on a page the panel refuses for good, with failed_step and error, deleting nothing", async () => {
+    await fullSync();
+    const [countsBefore] = (
+      await testDb().execute(
+        sql`select (select count(*) from servers)::int as s, (select count(*) from allocations)::int as a`,
+      )
+    ).rows;
+    await addFault({ path: "^/api/application/servers", kind: "status", status: 403, times: 50 });
+    const t = await trigger();
+    const log = await finished(t.sync_log_id);
+    expect(log.status).toBe("FAILED");
+    expect(log.metadata).toMatchObject({ failed_step: "servers" });
+    expect(log.error).toContain("403");
+    const [countsAfter] = (
+      await testDb().execute(
+        sql`select (select count(*) from servers)::int as s, (select count(*) from allocations)::int as a`,
+      )
+    ).rows;
+    expect(countsAfter).toEqual(countsBefore);
+  });
+
+  it("fails a run whose page exhausted its retries (dead-letter hook)", async () => {
+    await addFault({ path: "^/api/application/locations", kind: "hang", times: 1 });
+    const t = await trigger();
+    // What jobs-dlq delivers when a page has used up its retries: through the Worker's queue handler.
+    const dead = {
+      id: `sync:${t.sync_log_id}:0:0`,
+      type: "sync.page",
+      payload: { syncLogId: t.sync_log_id, seq: 0 },
+    };
+    const message = { ...dead, priority: "critical" as const, enqueuedAt: new Date().toISOString() };
+    const batch = createMessageBatch("jobs-dlq", [
+      { id: "dlq-1", timestamp: new Date(), attempts: 6, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, testEnv, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-1"]);
+    const log = await finished(t.sync_log_id);
+    expect(log.status).toBe("FAILED");
+    expect(log.metadata.failed_step).toBe("locations");
+    expect(log.error).toContain("retries exhausted");
+    const recorded = await testDb().execute(sql`select "jobType" from dead_jobs where id = ${dead.id}`);
+    expect(recorded.rows).toEqual([{ jobType: "sync.page" }]);
+    await clearFaults();
+  });
+
+  it("gives the same final state when every message is delivered twice (and late duplicates change nothing)", async () => {
+    const t = await trigger();
+    const ctx = testDeps({ message: jobMessage("sync.page", {}, "dup") });
+    // Drive the chain alongside the queue: each position gets two extra, concurrent deliveries.
+    for (let i = 0; i < 500; i++) {
+      const [row] = (
+        await testDb().execute<{ status: string; seq: number }>(sql`
+          select l.status, (c.cursor->>'seq')::int as seq from sync_logs l
+          join sync_cursors c on c."syncLogId" = l.id and c.step = 'chain' where l.id = ${t.sync_log_id}`)
+      ).rows;
+      if (!row || !["PENDING", "RUNNING"].includes(row.status)) break;
+      const deliver = () =>
+        handleSyncPage({ syncLogId: t.sync_log_id, seq: Number(row.seq) }, ctx).catch(() => {});
+      await Promise.all([deliver(), deliver()]);
+    }
+    const log = await finished(t.sync_log_id);
+    expect(log.status, JSON.stringify(log)).toBe("COMPLETED");
+    await expectMirrorsPanel();
+    for (const seq of [0, 1, 2]) await handleSyncPage({ syncLogId: t.sync_log_id, seq }, ctx);
+    await expectMirrorsPanel();
+    const [again] = await testDb().select().from(syncLogs).where(eq(syncLogs.id, t.sync_log_id));
+    expect(again?.status).toBe("COMPLETED");
+  });
+
+  it("cancels mid-run and ends CANCELLED; one run at a time", async () => {
+    await addFault({ path: "^/api/application/nodes", kind: "slow", delayMs: 1500, times: 3 });
+    const first = await trigger();
+    const second = await trigger({ target: "all" });
+    expect(second).toMatchObject({ sync_log_id: first.sync_log_id, alreadyRunning: true });
+    const cancel = await callJson("/api/admin/sync/cancel", {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+    });
+    expect(cancel.res.status, cancel.text).toBe(200);
+    const log = await finished(first.sync_log_id);
+    expect(log.status).toBe("CANCELLED");
+    const again = await callJson("/api/admin/sync/cancel", {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+    });
+    expect(again.res.status).toBe(400);
+  });
+});
+
+describe("sync routes", () => {
+  it("reports isSyncing, ten counts and targets; lists logs newest first", async () => {
+    const r = await callJson<{
+      status: { isSyncing: boolean; lastSync: unknown };
+      counts: Record<string, number>;
+      availableTargets: string[];
+    }>("/api/admin/sync", { headers: bearer(admin.token) });
+    expect(r.res.status, r.text).toBe(200);
+    expect(r.body.status.isSyncing).toBe(false);
+    expect(Object.keys(r.body.counts).sort()).toEqual(
+      [
+        "allocations",
+        "eggVariables",
+        "eggs",
+        "locations",
+        "migratedUsers",
+        "nests",
+        "nodes",
+        "serverDatabases",
+        "servers",
+        "users",
+      ].sort(),
+    );
+    expect(r.body.availableTargets).toEqual(
+      expect.arrayContaining(["full", "locations", "nodes", "servers", "users"]),
+    );
+    const logs = await callJson<{ logs: { startedAt: string; metadata: object }[]; limit: number }>(
+      "/api/admin/sync/logs?limit=500",
+      { headers: bearer(admin.token) },
+    );
+    expect(logs.body.limit).toBe(100);
+    expect(typeof logs.body.logs[0]?.metadata).toBe("object");
+    const times = logs.body.logs.map((l) => Date.parse(l.startedAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it("stores one interval behind both settings spellings", async () => {
+    const post = (body: unknown) =>
+      callJson<{
+        settings: { auto_sync_enabled: string; sync_interval: number };
+        data: { autoSyncEnabled: boolean; autoSyncInterval: number };
+      }>("/api/admin/sync/settings", {
+        method: "POST",
+        headers: { ...bearer(admin.token), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const a = await post({ auto_sync_enabled: true, sync_interval: "900" });
+    expect(a.res.status, a.text).toBe(200);
+    expect(a.body.settings).toEqual({ auto_sync_enabled: "true", sync_interval: 900 });
+    const b = await post({ autoSyncInterval: 1800 });
+    expect(b.body.data).toEqual({ autoSyncEnabled: true, autoSyncInterval: 1800 });
+    const c = await post({ autoSyncEnabled: false });
+    expect(c.body.settings).toEqual({ auto_sync_enabled: "false", sync_interval: 1800 });
+  });
+
+  it("serves the v1 service routes on a service key alone", async () => {
+    const key = { "x-api-key": "test-backend-api-key", "content-type": "application/json" };
+    const started = await callJson<{ data: { sync_log_id: string; status: string } }>("/api/v1/sync/nodes", {
+      method: "POST",
+      headers: key,
+    });
+    expect(started.res.status, started.text).toBe(202);
+    const id = started.body.data.sync_log_id;
+    await finished(id);
+    const status = await callJson<{ data: { id: string; status: string } }>(
+      `/api/v1/sync/status/${id}?api_key=test-backend-api-key`,
+    );
+    expect(status.body.data).toMatchObject({ id, status: "COMPLETED" });
+    const latest = await callJson<{ data: Record<string, { id: string }> }>("/api/v1/sync/latest", {
+      headers: key,
+    });
+    expect(latest.body.data.nodes?.id).toBe(id);
+    const logs = await callJson<{ data: { logs: unknown[] } }>("/api/v1/sync/logs?limit=2&type=nodes", {
+      headers: key,
+    });
+    expect(logs.body.data.logs.length).toBeGreaterThan(0);
+    expect((await callJson(`/api/v1/sync/status/nope`, { headers: key })).res.status).toBe(404);
+  });
+
+  it("streams connected, updates and exactly one done over SSE; guards answer JSON", async () => {
+    const member = await createTestUser();
+    const t = await trigger({ type: "locations" });
+    expect((await call(`/api/admin/sync/stream/${t.sync_log_id}`)).status).toBe(401);
+    const forbidden = await call(`/api/admin/sync/stream/${t.sync_log_id}?token=${member.token}`);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get("content-type")).toContain("application/json");
+    expect((await call(`/api/admin/sync/stream/nope?token=${admin.token}`)).status).toBe(404);
+    const res = await call(
+      `/api/admin/sync/stream/${t.sync_log_id}?token=${encodeURIComponent(admin.token)}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const text = await res.text();
+    const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(events[0]).toBe("connected");
+    expect(events.filter((e) => e === "done")).toHaveLength(1);
+    expect(events.at(-1)).toBe("done");
+    expect(events).toContain("update");
+    const done = JSON.parse(
+      text
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("data: "))
+        .at(-1)
+        ?.slice(6) ?? "{}",
+    );
+    expect(done).toMatchObject({ id: t.sync_log_id, status: "COMPLETED" });
+    const updates = text
+      .split("\n\n")
+      .filter((b) => b.startsWith("event: update"))
+      .map((b) => b.split("data: ")[1]);
+    expect(new Set(updates).size).toBe(updates.length);
+  });
+});
+
+describe("auto-sync cron", () => {
+  it("starts a real, logged run when enabled and due, and not twice", async () => {
+    const db = testDb();
+    await db.execute(sql`insert into config (key, value) values ('auto_sync_enabled', 'true'), ('auto_sync_interval', '300')
+      on conflict (key) do update set value = excluded.value`);
+    await db.execute(sql`update sync_logs set "startedAt" = now() - interval '1 day' where type = 'full'`);
+    try {
+      const { syncJobs } = await import("./sync.jobs.ts");
+      const ctx = testDeps({ message: jobMessage("sync.auto", {}, "auto") });
+      await syncJobs["sync.auto"]?.({}, ctx);
+      await syncJobs["sync.auto"]?.({}, ctx);
+      const runs = await db
+        .select()
+        .from(syncLogs)
+        .where(inArray(syncLogs.status, ["PENDING", "RUNNING"]));
+      expect(runs).toHaveLength(1);
+      expect(runs[0]?.metadata).toMatchObject({ requested_by: "scheduler" });
+      await finished(runs[0]?.id ?? "");
+    } finally {
+      await db.execute(sql`delete from config where key in ('auto_sync_enabled', 'auto_sync_interval')`);
+    }
+  });
+});
+
+describe("sync watchdog cron", () => {
+  it("re-drives a run whose message was lost and fails one stalled for an hour", async () => {
+    const db = testDb();
+    const { syncJobs } = await import("./sync.jobs.ts");
+    const ctx = testDeps({ message: jobMessage("sync.watchdog", {}, `wd-${Date.now()}`) });
+    // A run whose chain message vanished: cursor at seq 0, nothing queued, idle for 15 minutes.
+    const id = crypto.randomUUID();
+    await db.execute(
+      sql`insert into sync_logs (id, type, status, metadata, "updatedAt") values (${id}, 'locations', 'RUNNING', '{}'::jsonb, now() - interval '15 minutes')`,
+    );
+    await db.execute(sql`insert into sync_cursors ("syncLogId", step, cursor) values (${id}, 'chain',
+      ${JSON.stringify({ seq: 0, steps: ["locations"], stepIndex: 0, cursor: { page: 1 }, stepProcessed: 0 })}::jsonb)`);
+    await syncJobs["sync.watchdog"]?.({}, ctx);
+    expect((await finished(id)).status).toBe("COMPLETED");
+
+    const stale = crypto.randomUUID();
+    await db.execute(
+      sql`insert into sync_logs (id, type, status, metadata, "updatedAt") values (${stale}, 'nodes', 'RUNNING', '{}'::jsonb, now() - interval '2 hours')`,
+    );
+    await db.execute(sql`insert into sync_cursors ("syncLogId", step, cursor) values (${stale}, 'chain',
+      ${JSON.stringify({ seq: 3, steps: ["nodes"], stepIndex: 0, cursor: { page: 1 }, stepProcessed: 0 })}::jsonb)`);
+    await syncJobs["sync.watchdog"]?.({}, { ...ctx, message: { ...ctx.message, id: `wd2-${Date.now()}` } });
+    const failed = await finished(stale);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.metadata).toMatchObject({ failed_step: "nodes" });
+  });
+});

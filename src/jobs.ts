@@ -1,0 +1,38 @@
+// Composition of the background work: jobType → handler, the dead-job hooks, and cron → jobs.
+// index.ts hands these tables to the queue and scheduled handlers; every area and service
+// exports its own table and is listed here (and nowhere else).
+import { syncDeadJobHooks, syncJobs } from "./areas/sync/sync.jobs.ts";
+import type { CronSchedule, JobTable } from "./platform/jobs.types.ts";
+import { maintenanceJobs } from "./services/jobs/maintenance.jobs.ts";
+import type { JobTables } from "./services/jobs/queue.consumer.ts";
+import { emailJobs } from "./services/notifications/email.jobs.ts";
+import { notifyJobs } from "./services/notifications/notify.jobs.ts";
+
+export const JOB_HANDLERS: JobTable = {
+  ...maintenanceJobs,
+  ...emailJobs,
+  ...notifyJobs,
+  ...syncJobs,
+};
+
+/** What to do when a job of this type exhausts its retries (beyond recording it in dead_jobs). */
+export const DEAD_JOB_HOOKS: JobTable = {
+  ...syncDeadJobHooks,
+};
+
+export const JOB_TABLES: JobTables = { handlers: JOB_HANDLERS, deadJobHooks: DEAD_JOB_HOOKS };
+
+/** Crons only enqueue; the work happens in the queue consumer. Keys match wrangler.toml triggers. */
+export const CRON_SCHEDULE: CronSchedule = {
+  // Hytale token and game-session refresh are added by the Hytale area.
+  "*/5 * * * *": [
+    { type: "sync.auto", priority: "default" },
+    { type: "sync.watchdog", priority: "low" },
+  ],
+  "0 2 * * *": [{ type: "maintenance.expired-game-sessions", priority: "low" }],
+  "0 3 * * *": [
+    { type: "maintenance.old-sync-logs", priority: "low" },
+    { type: "maintenance.expired-auth-tokens", priority: "low" },
+  ],
+  "0 4 * * *": [{ type: "maintenance.old-server-logs", priority: "low" }],
+};

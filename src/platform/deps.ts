@@ -1,0 +1,87 @@
+// The dependency seam: ONE object of one shape, built per request (access layer) and per queue
+// message (jobs runtime), that every route, job and service function reads its collaborators
+// from. Services take the slice they need (`Pick<Deps, "db" | "now">`), so tests build one with
+// createDeps() and swap a part (clock, fetch, actor) at this single seam.
+import { type Database, getDb } from "./db/client.ts";
+import type { Config } from "./env.ts";
+import { childLogger, type Logger } from "./log.ts";
+import { type Actor, type ClientMeta, NO_CLIENT, SYSTEM_ACTOR } from "./principal.ts";
+import { type Enqueue, queueProducer } from "./queue.ts";
+
+export type Clock = () => Date;
+
+/**
+ * Live events, published after a change has committed (a sync page, a finished run). The
+ * realtime hub plugs in here; until then nothing listens and publish is a no-op.
+ */
+export interface EventSink {
+  publish(topic: string, data: Record<string, unknown>): void;
+}
+export const NO_EVENTS: EventSink = { publish() {} };
+
+export type RateLimiterStub = ReturnType<Env["RATE_LIMITER"]["getByName"]>;
+
+/** Durable Object stubs, made only when asked for. */
+export interface Stubs {
+  rateLimiter(name: string): RateLimiterStub;
+}
+
+export interface Deps {
+  db: Database;
+  config: Config;
+  /** Stamped with requestId or jobId. */
+  log: Logger;
+  /** Every time rule reads this clock. */
+  now: Clock;
+  /** Every outbound HTTP call goes through this. */
+  fetch: typeof fetch;
+  enqueue: Enqueue;
+  /** Who this request or job acts as (audit records it). */
+  actor: Actor;
+  /** The client of a request; nulls in jobs. */
+  meta: ClientMeta;
+  stubs: Stubs;
+  events: EventSink;
+  /** Work that may finish after the answer (the invocation's waitUntil). */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface DepsInit {
+  log?: Logger;
+  now?: Clock;
+  fetch?: typeof fetch;
+  actor?: Actor;
+  meta?: ClientMeta;
+  events?: EventSink;
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+const systemClock: Clock = () => new Date();
+// Bound through an arrow: the runtime's fetch refuses to be called as a method of another object.
+const globalFetch: typeof fetch = (input, init) => fetch(input, init);
+
+export function createDeps(config: Config, init: DepsInit = {}): Deps {
+  const now = init.now ?? systemClock;
+  return {
+    db: getDb(config),
+    config,
+    log: init.log ?? childLogger({}),
+    now,
+    fetch: init.fetch ?? globalFetch,
+    enqueue: queueProducer(config, now),
+    actor: init.actor ?? SYSTEM_ACTOR,
+    meta: init.meta ?? NO_CLIENT,
+    stubs: { rateLimiter: (name) => config.rateLimiter.getByName(name) },
+    events: init.events ?? NO_EVENTS,
+    waitUntil:
+      init.waitUntil ??
+      ((p) => {
+        p.catch(() => {});
+      }),
+  };
+}
+
+/** The same seam acting as someone else (the access layer sets the caller, a flow the signed-in user). */
+export function withActor(deps: Deps, actor: Actor): Deps {
+  return { ...deps, actor };
+}

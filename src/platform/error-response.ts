@@ -1,0 +1,51 @@
+// Builds the single error body of SPEC §4 from anything thrown: AppError, Hono's HTTPException,
+// or an unexpected error (logged with its stack, answered as a generic 500).
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, codeForStatus, type ErrorDetail } from "./errors.ts";
+import { log } from "./log.ts";
+import type { AppEnv } from "./types.ts";
+
+export interface ErrorBody {
+  success: false;
+  error: string;
+  code: string;
+  requestId: string;
+  details?: ErrorDetail[];
+}
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    const code = codeForStatus(err.status);
+    const message = err.status >= 500 ? "Internal server error" : err.message || code;
+    return new AppError(code, message, { cause: err });
+  }
+  return new AppError("INTERNAL", "Internal server error", { cause: err, retryable: true });
+}
+
+export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
+  const e = toAppError(err);
+  const requestId = c.get("requestId") ?? "";
+  if (e.status >= 500) {
+    const cause = e.cause instanceof Error ? e.cause : undefined;
+    (c.get("log") ?? log)("error", e.message, {
+      requestId,
+      code: e.code,
+      method: c.req.method,
+      path: c.req.path,
+      ...e.context,
+      error: cause ? `${cause.name}: ${cause.message}` : undefined,
+      stack: cause?.stack,
+    });
+  }
+  const body: ErrorBody = {
+    success: false,
+    error: e.publicError ?? e.message,
+    code: e.code,
+    requestId,
+    ...(e.details ? { details: e.details } : {}),
+  };
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json(body, e.status);
+}

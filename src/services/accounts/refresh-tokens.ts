@@ -1,0 +1,87 @@
+// Refresh tokens: random, stored as SHA-256 only, rotated on every use within a family; reuse
+// of a rotated (or revoked) token revokes the whole family. Logout and password change revoke.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { randomHex, sha256Hex } from "../../platform/crypto.ts";
+import type { Database } from "../../platform/db/client.ts";
+import { refreshTokens } from "../../platform/db/schema/index.ts";
+import type { ClientMeta } from "../../platform/principal.ts";
+
+export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A new family's first token: the insert (for a caller's batch) and the raw token to hand out. */
+export async function newRefreshToken(db: Database, userId: string, meta: ClientMeta, now = new Date()) {
+  const token = randomHex(32);
+  const insert = db.insert(refreshTokens).values({
+    id: crypto.randomUUID(),
+    userId,
+    familyId: crypto.randomUUID(),
+    tokenHash: await sha256Hex(token),
+    expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_MS),
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  });
+  return { token, insert };
+}
+
+export type RotateResult =
+  | { ok: true; userId: string; token: string }
+  | { ok: false; reason: "unknown" | "expired" | "reused"; userId?: string; familyId?: string };
+
+/**
+ * Exchanges a refresh token for the next one of its family in ONE statement: the old row is
+ * marked rotated only if it was live, and the new row is inserted only from that update. Two
+ * concurrent uses of the same token therefore yield one success and one reuse.
+ */
+export async function rotateRefreshToken(
+  db: Database,
+  presented: string,
+  meta: ClientMeta,
+  now = new Date(),
+): Promise<RotateResult> {
+  const hash = await sha256Hex(presented);
+  const next = randomHex(32);
+  const res = await db.execute<{ userId: string }>(sql`
+    with old as (
+      update refresh_tokens set "rotatedAt" = ${now.toISOString()}::timestamptz
+      where "tokenHash" = ${hash} and "rotatedAt" is null and "revokedAt" is null
+        and "expiresAt" > ${now.toISOString()}::timestamptz
+      returning "userId", "familyId"
+    )
+    insert into refresh_tokens (id, "userId", "familyId", "tokenHash", "expiresAt", ip, "userAgent")
+    select ${crypto.randomUUID()}, "userId", "familyId", ${await sha256Hex(next)},
+           ${new Date(now.getTime() + REFRESH_TOKEN_TTL_MS).toISOString()}::timestamptz, ${meta.ip}, ${meta.userAgent}
+    from old
+    returning "userId"`);
+  const row = res.rows[0];
+  if (row) return { ok: true, userId: row.userId, token: next };
+
+  const [known] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash));
+  if (!known) return { ok: false, reason: "unknown" };
+  if (known.rotatedAt || known.revokedAt) {
+    await revokeFamily(db, known.familyId, now);
+    return { ok: false, reason: "reused", userId: known.userId, familyId: known.familyId };
+  }
+  return { ok: false, reason: "expired", userId: known.userId };
+}
+
+export function revokeFamily(db: Database, familyId: string, now = new Date()) {
+  return db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export function revokeAllForUser(db: Database, userId: string, now = new Date()) {
+  return db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
+/** Revokes the family of a presented token (logout); unknown tokens are ignored. */
+export async function revokeByToken(db: Database, presented: string, now = new Date()): Promise<void> {
+  const hash = await sha256Hex(presented);
+  await db.execute(sql`
+    update refresh_tokens set "revokedAt" = ${now.toISOString()}::timestamptz
+    where "revokedAt" is null and "familyId" = (select "familyId" from refresh_tokens where "tokenHash" = ${hash})`);
+}

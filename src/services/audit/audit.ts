@@ -1,0 +1,70 @@
+// The audit trail, a sink: one append-only row per sensitive mutation, for the actor it is
+// given (the seam's actor: a principal, the system, or an anonymous client). Written by one
+// function (or, to join a caller's batch, built by one function); read by the admin audit route.
+import { and, count, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import type { Database } from "../../platform/db/client.ts";
+import { auditLogs } from "../../platform/db/schema/index.ts";
+import type { Actor } from "../../platform/principal.ts";
+
+/** Audit records whoever the seam's actor is. */
+export type AuditActor = Actor;
+
+export interface AuditEvent {
+  action: string;
+  actor: AuditActor;
+  targetType?: string;
+  targetId?: string | null;
+  /** Never secrets: key names, ids, counts and outcomes only. */
+  details?: Record<string, unknown>;
+}
+
+/** The insert, for inclusion in a caller's `db.batch([...])` so the change and its record commit together. */
+export function auditInsert(db: Database, event: AuditEvent) {
+  return db.insert(auditLogs).values({
+    action: event.action,
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    targetType: event.targetType ?? null,
+    targetId: event.targetId ?? null,
+    ip: event.actor.ip,
+    userAgent: event.actor.userAgent,
+    details: event.details ?? {},
+  });
+}
+
+export async function audit(db: Database, event: AuditEvent): Promise<void> {
+  await auditInsert(db, event);
+}
+
+export interface AuditQuery {
+  action?: string;
+  actorId?: string;
+  targetType?: string;
+  targetId?: string;
+  since?: Date;
+  until?: Date;
+  page: number;
+  pageSize: number;
+}
+
+export async function listAudit(db: Database, q: AuditQuery) {
+  const where: SQL[] = [];
+  if (q.action) where.push(eq(auditLogs.action, q.action));
+  if (q.actorId) where.push(eq(auditLogs.actorId, q.actorId));
+  if (q.targetType) where.push(eq(auditLogs.targetType, q.targetType));
+  if (q.targetId) where.push(eq(auditLogs.targetId, q.targetId));
+  if (q.since) where.push(gte(auditLogs.createdAt, q.since));
+  if (q.until) where.push(lte(auditLogs.createdAt, q.until));
+  const filter = where.length ? and(...where) : undefined;
+  const [rows, total] = await db.batch([
+    db
+      .select()
+      .from(auditLogs)
+      .where(filter)
+      .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db.select({ n: count() }).from(auditLogs).where(filter),
+  ]);
+  return { rows, total: total[0]?.n ?? 0 };
+}

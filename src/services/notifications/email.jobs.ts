@@ -1,0 +1,57 @@
+// The `email.send` job: renders the template and posts it to Resend with the job id as
+// `Idempotency-Key`, so a redelivered job never sends twice. Resend errors: 429/5xx retry
+// (honouring Retry-After), 4xx are permanent.
+import * as z from "zod";
+import { AppError } from "../../platform/errors.ts";
+import type { JobTable } from "../../platform/jobs.types.ts";
+import { EMAIL_TEMPLATES } from "./email.ts";
+import { renderEmail } from "./email-templates.ts";
+
+const EmailPayload = z.object({
+  to: z.string().email(),
+  template: z.enum(EMAIL_TEMPLATES),
+  subject: z.string().max(200).optional(),
+  data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+});
+
+export const emailJobs: JobTable = {
+  "email.send": async (payload, ctx) => {
+    const parsed = EmailPayload.safeParse(payload);
+    if (!parsed.success)
+      throw new AppError("INVALID_REQUEST", "invalid email job payload", { retryable: false });
+    const { resendApiKey, resendUrl, from } = ctx.config.email;
+    if (!resendApiKey) {
+      // Kept in dead_jobs (replayable once configured) rather than silently dropped.
+      throw new AppError("UNAVAILABLE", "e-mail is not configured (RESEND_API_KEY)", { retryable: false });
+    }
+    const email = renderEmail(parsed.data.template, parsed.data.data, parsed.data.subject);
+    const res = await ctx.fetch(`${resendUrl.replace(/\/+$/, "")}/emails`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${resendApiKey}`,
+        "content-type": "application/json",
+        "idempotency-key": ctx.message.id.slice(0, 256),
+      },
+      body: JSON.stringify({
+        from,
+        to: [parsed.data.to],
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (res.ok) {
+      ctx.log("info", "email sent", { template: parsed.data.template, status: res.status });
+      return;
+    }
+    const retryAfter = res.headers.get("retry-after");
+    const retryable = res.status === 429 || res.status >= 500;
+    throw new AppError("UPSTREAM_ERROR", `Resend answered ${res.status}`, {
+      retryable,
+      headers: retryAfter ? { "Retry-After": retryAfter } : {},
+      context: { status: res.status, body: text.slice(0, 200) },
+    });
+  },
+};

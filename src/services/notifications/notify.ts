@@ -1,0 +1,26 @@
+// One way for any area to tell people something happened: notify(deps, event) queues a
+// `notify.<type>` job (low priority, idempotent id) that the notification jobs deliver.
+import type { Deps } from "../../platform/deps.ts";
+
+export type NotificationEvent = {
+  type: "sync-finished";
+  syncLogId: string;
+  status: "COMPLETED" | "FAILED";
+  failedStep?: string;
+  error?: string;
+};
+
+export type NotificationType = NotificationEvent["type"];
+
+/** The job id of an event: one notice per subject, however often the event is raised. */
+function jobId(event: NotificationEvent): string {
+  switch (event.type) {
+    case "sync-finished":
+      return `notify:${event.syncLogId}`;
+  }
+}
+
+export async function notify(deps: Pick<Deps, "enqueue">, event: NotificationEvent): Promise<void> {
+  const { type, ...payload } = event;
+  await deps.enqueue(`notify.${type}`, { ...payload }, { priority: "low", id: jobId(event) });
+}

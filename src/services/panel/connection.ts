@@ -1,0 +1,43 @@
+// The panel connection: URL, keys and request limit, from the settings store (read at run time,
+// so an admin's change applies at once) over the environment.
+import type { Deps } from "../../platform/deps.ts";
+import { SETTINGS } from "../settings/keys.ts";
+import { readSettings } from "../settings/settings.ts";
+
+export interface PanelConnection {
+  url: string;
+  apiKey: string;
+  clientApiKey?: string;
+  cfAccessClientId?: string;
+  cfAccessClientSecret?: string;
+  /** The panel's per-key request limit (Pterodactyl 240/min, Pelican 256/min); setting `panel_requests_per_minute`. */
+  requestsPerMinute: number;
+}
+
+export const DEFAULT_REQUESTS_PER_MINUTE = SETTINGS.panel_requests_per_minute.default;
+
+/** Settings in `config` override the env; undefined when no panel is configured. */
+export async function panelConnection(
+  deps: Pick<Deps, "db" | "config">,
+): Promise<PanelConnection | undefined> {
+  const s = await readSettings(deps, [
+    "pterodactyl_url",
+    "pterodactyl_api_key",
+    "pterodactyl_client_api_key",
+    "cf_access_client_id",
+    "cf_access_client_secret",
+    "panel_requests_per_minute",
+  ]);
+  const env = deps.config.panel;
+  const url = (s.text("pterodactyl_url") ?? env.url ?? "").replace(/\/+$/, "");
+  const apiKey = s.text("pterodactyl_api_key") ?? env.apiKey;
+  if (!url || !apiKey) return undefined;
+  return {
+    url,
+    apiKey,
+    clientApiKey: s.text("pterodactyl_client_api_key") ?? env.clientApiKey,
+    cfAccessClientId: s.text("cf_access_client_id") ?? env.cfAccessClientId,
+    cfAccessClientSecret: s.text("cf_access_client_secret") ?? env.cfAccessClientSecret,
+    requestsPerMinute: Math.max(1, s.get("panel_requests_per_minute") || DEFAULT_REQUESTS_PER_MINUTE),
+  };
+}

@@ -1,0 +1,189 @@
+// Game servers as the website and the admin pages see them: who may see and act on a server
+// (owner, subuser with the panel's permission strings, admin), the status filters both lists
+// offer, and ONE projection (select + views) that the dashboard and admin lists read from.
+import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../platform/db/client.ts";
+import type { Principal } from "../../platform/principal.ts";
+
+/** Servers a user can see: owned, or shared with them as a subuser. */
+export function visibleTo(userId: string): SQL {
+  return sql`(s."ownerId" = ${userId} or exists (select 1 from server_subusers su where su."serverId" = s.id and su."userId" = ${userId}))`;
+}
+
+export type ServerRole = "owner" | "subuser" | "admin";
+
+export interface ServerAccess {
+  serverId: string;
+  role: ServerRole;
+  /** The panel's permission strings (`control.start`, `file.read-content`, …); "*" for owners and admins. */
+  permissions: readonly string[];
+}
+
+/** Whether an access grants a panel permission ("*" grants all). */
+export function may(access: ServerAccess, permission: string): boolean {
+  return access.permissions.includes("*") || access.permissions.includes(permission);
+}
+
+/**
+ * What this caller may do on a server (by our id, panel uuid or short identifier), or undefined
+ * when the server does not exist or the caller has no relation to it. One SQL request.
+ */
+export async function serverAccess(
+  db: Database,
+  principal: Principal,
+  server: string,
+): Promise<ServerAccess | undefined> {
+  if (principal.kind !== "user") return undefined;
+  const userId = principal.user.id;
+  const res = await db.execute<{ id: string; ownerId: string | null; permissions: string[] | null }>(sql`
+    select s.id, s."ownerId", su.permissions
+    from servers s
+    left join server_subusers su on su."serverId" = s.id and su."userId" = ${userId}
+    where s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}
+    limit 1`);
+  const row = res.rows[0];
+  if (!row) return undefined;
+  if (row.ownerId === userId) return { serverId: row.id, role: "owner", permissions: ["*"] };
+  if (principal.isAdmin) return { serverId: row.id, role: "admin", permissions: ["*"] };
+  if (row.permissions) return { serverId: row.id, role: "subuser", permissions: row.permissions };
+  return undefined;
+}
+
+/** Every status filter either list offers: one definition each. */
+const STATUS_FILTER = {
+  all: undefined,
+  online: sql`(not s."isSuspended" and lower(s.status) in ('online', 'running'))`,
+  running: sql`(not s."isSuspended" and lower(s.status) in ('online', 'running'))`,
+  offline: sql`(not s."isSuspended" and lower(s.status) = 'offline')`,
+  starting: sql`lower(s.status) = 'starting'`,
+  stopping: sql`lower(s.status) = 'stopping'`,
+  suspended: sql`(s."isSuspended" or lower(s.status) = 'suspended')`,
+  installing: sql`lower(s.status) in ('installing', 'install_failed', 'restoring_backup')`,
+} as const satisfies Record<string, SQL | undefined>;
+export type ServerStatusFilter = keyof typeof STATUS_FILTER;
+
+/** The admin list's filters (upstream's) and the member dashboard's. */
+export const ADMIN_STATUS_FILTERS = [
+  "all",
+  "online",
+  "running",
+  "offline",
+  "suspended",
+  "installing",
+] as const satisfies readonly ServerStatusFilter[];
+export const DASHBOARD_STATUS_FILTERS = [
+  "all",
+  "running",
+  "online",
+  "offline",
+  "starting",
+  "stopping",
+  "suspended",
+  "installing",
+] as const satisfies readonly ServerStatusFilter[];
+
+export function statusFilter(name: ServerStatusFilter): SQL | undefined {
+  return STATUS_FILTER[name];
+}
+
+/** The projection: servers `s` with owner, node, egg (and its nest), the server's nest and first allocation. */
+export const serverSelect = sql`
+  select s.id, s."serverType", s."pterodactylId", s.uuid, s.name, s.description,
+         lower(coalesce(s.status, 'unknown')) as status, s."isSuspended", s."panelType",
+         s.memory, s.disk, s.cpu, s."createdAt", s."updatedAt",
+         s."ownerId", o.username as "ownerUsername", o.email as "ownerEmail",
+         n.id as "nodeId", n.name as "nodeName", n.fqdn as "nodeFqdn",
+         e.id as "eggId", e.name as "eggName", en.name as "eggNestName", sn.name as "nestName",
+         a.ip, a.port
+  from servers s
+  left join users o on o.id = s."ownerId"
+  left join nodes n on n.id = s."nodeId"
+  left join eggs e on e.id = s."eggId"
+  left join nests en on en.id = e."nestId"
+  left join nests sn on sn.id = s."nestId"
+  left join lateral (select ip, port from allocations where "serverId" = s.id order by id limit 1) a on true`;
+
+export interface ServerRow extends Record<string, unknown> {
+  id: string;
+  serverType: string;
+  pterodactylId: number | null;
+  uuid: string | null;
+  name: string;
+  description: string | null;
+  status: string;
+  isSuspended: boolean;
+  panelType: string;
+  memory: number;
+  disk: number;
+  cpu: number;
+  createdAt: string;
+  updatedAt: string;
+  ownerId: string | null;
+  ownerUsername: string | null;
+  ownerEmail: string | null;
+  nodeId: number | null;
+  nodeName: string | null;
+  nodeFqdn: string | null;
+  eggId: number | null;
+  eggName: string | null;
+  eggNestName: string | null;
+  nestName: string | null;
+  ip: string | null;
+  port: number | null;
+}
+
+const iso = (v: unknown) => (v ? new Date(String(v)).toISOString() : null);
+
+/** The member dashboard's server (website-client §4.5): lowercase status, numbers never null. */
+export function dashboardServerView(r: ServerRow, withOwner: boolean) {
+  return {
+    id: r.id,
+    uuid: r.uuid ?? "",
+    name: r.name,
+    description: r.description,
+    status: r.isSuspended ? "suspended" : r.status,
+    isSuspended: r.isSuspended,
+    game: r.eggName ?? r.nestName ?? "Unknown",
+    node: r.nodeName ?? "Unknown",
+    ip: r.ip,
+    port: r.port === null ? null : Number(r.port),
+    ...(withOwner && r.ownerId
+      ? { owner: { id: r.ownerId, username: r.ownerUsername ?? "", email: r.ownerEmail ?? "" } }
+      : {}),
+    resources: {
+      memory: { used: 0, limit: Number(r.memory ?? 0) },
+      cpu: { used: 0, limit: Number(r.cpu ?? 0) },
+      disk: { used: 0, limit: Number(r.disk ?? 0) },
+    },
+    createdAt: new Date(r.createdAt).toISOString(),
+  };
+}
+
+/** The admin servers page's server (upstream's fields). */
+export function adminServerView(r: ServerRow) {
+  return {
+    id: String(r.id),
+    serverType: String(r.serverType),
+    pterodactylId: r.pterodactylId === null ? null : Number(r.pterodactylId),
+    uuid: r.uuid ?? null,
+    name: String(r.name),
+    description: r.description ?? null,
+    status: r.status,
+    isSuspended: Boolean(r.isSuspended),
+    panelType: String(r.panelType),
+    owner: r.ownerId
+      ? {
+          id: String(r.ownerId),
+          email: String(r.ownerEmail),
+          username: String(r.ownerUsername ?? String(r.ownerEmail).split("@")[0]),
+        }
+      : null,
+    node: r.nodeId ? { id: Number(r.nodeId), name: String(r.nodeName), fqdn: String(r.nodeFqdn) } : null,
+    egg: r.eggId ? { id: Number(r.eggId), name: String(r.eggName), nest: r.eggNestName ?? null } : null,
+    memory: Number(r.memory ?? 0),
+    disk: Number(r.disk ?? 0),
+    cpu: Number(r.cpu ?? 0),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
