@@ -7,7 +7,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 import { repoRoot } from "./lib/dev-state.ts";
 
-const SRC = join(repoRoot, "src");
+// `--root DIR` checks another tree (the checker's own test builds bad ones).
+const rootArg = process.argv.indexOf("--root");
+const SRC =
+  rootArg > 0 && process.argv[rootArg + 1] ? (process.argv[rootArg + 1] as string) : join(repoRoot, "src");
 const LAYERS = ["platform", "services", "access", "areas", "composition"] as const;
 type Layer = (typeof LAYERS)[number];
 

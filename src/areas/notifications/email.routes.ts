@@ -1,7 +1,8 @@
 // POST /api/v1/email/queue (service key, scope "email"): queue an e-mail job; 202 with task_id.
 import { createRoute, z } from "@hono/zod-openapi";
 import { access } from "../../access/route-access.ts";
-import { authErrors, commonErrors, jsonBody, jsonRequestBody } from "../../platform/openapi.ts";
+import { envelope, envelopeBody } from "../../platform/envelope.ts";
+import { authErrors, commonErrors, jsonRequestBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { auditInsert } from "../../services/audit/audit.ts";
 import { EMAIL_TEMPLATES, queueEmail } from "../../services/notifications/email.ts";
@@ -25,9 +26,7 @@ const route = createRoute({
     ),
   },
   responses: {
-    202: jsonBody(
-      z.object({ success: z.literal(true), data: z.object({ task_id: z.string() }), message: z.string() }),
-    ),
+    202: envelopeBody(z.object({ task_id: z.string() }), "Queued"),
     ...commonErrors,
     ...authErrors,
   },
@@ -43,5 +42,5 @@ export const emailRoutes = createRouter().openapi(route, async (c) => {
     targetId: job.id,
     details: { template: body.template },
   });
-  return c.json({ success: true as const, data: { task_id: job.id }, message: "Email queued" }, 202);
+  return c.json(envelope({ task_id: job.id }, "Email queued"), 202);
 });
