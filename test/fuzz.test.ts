@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { ERROR_CODES } from "../src/platform/errors.ts";
 import { API_KEY_SCOPES, createApiKey } from "../src/services/api-keys/api-keys.ts";
-import { call, testDb } from "./helpers.ts";
+import { call, testDb, testEnv } from "./helpers.ts";
+import { bearer, createAdmin } from "./users.ts";
 
 interface Operation {
   parameters?: { name: string; in: string; schema?: { type?: string } }[];
@@ -168,6 +169,68 @@ describe("route fuzz over /openapi.json", () => {
               body.requestId === res.headers.get("x-request-id");
             if (!ok) failures.push(`${where}: bad error body ${text.slice(0, 200)}`);
           }
+        }
+      }
+      expect(failures, failures.join("\n")).toEqual([]);
+    });
+  }
+});
+
+// Odd text with credentials that pass every access check (root service key, admin token): a lone
+// surrogate or a NUL in any string field is refused at the door with 400 — nothing reaches SQL,
+// so no sync starts and no mail is sent. (Control characters that Postgres accepts are stored
+// faithfully: see the dashboard account test.)
+const ODD_TEXT: Record<string, string> = {
+  "lone high surrogate": "a\ud800b",
+  "lone low surrogate": "\udc00",
+  "reversed pair": "\ude00\ud83d",
+  nul: "a\u0000b",
+};
+const FIELDS = [
+  "email",
+  "password",
+  "token",
+  "id",
+  "name",
+  "type",
+  "target",
+  "requested_by",
+  "newEmail",
+  "firstName",
+  "username",
+  "subject",
+  "to",
+];
+const admin = await createAdmin();
+const STRONG: Record<string, Record<string, string>> = {
+  rootKey: { "x-api-key": String(testEnv.BACKEND_API_KEY) },
+  adminToken: bearer(admin.token),
+};
+
+describe("odd text in request bodies", () => {
+  const writes = operations.filter((o) => !["get", "head", "delete"].includes(o.method));
+  it("covers the write routes", () => {
+    expect(writes.length).toBeGreaterThan(10);
+    expect(writes.some((w) => w.path.startsWith("/api/v1/sync/"))).toBe(true);
+  });
+
+  for (const { path, method } of writes) {
+    it(`${method.toUpperCase()} ${path} answers odd text with 400 INVALID_REQUEST`, async () => {
+      const failures: string[] = [];
+      for (const [label, value] of Object.entries(ODD_TEXT)) {
+        const body = JSON.stringify({
+          ...Object.fromEntries(FIELDS.map((f) => [f, value])),
+          data: { note: value },
+        });
+        for (const [credLabel, headers] of Object.entries(STRONG)) {
+          const res = await call(fillPath(path, "00000000-0000-4000-8000-000000000000"), {
+            method: method.toUpperCase(),
+            headers: { ...headers, "content-type": "application/json" },
+            body,
+          });
+          const text = await res.text();
+          if (res.status !== 400 || !text.includes('"INVALID_REQUEST"'))
+            failures.push(`[${label}, ${credLabel}] → ${res.status}: ${text.slice(0, 160)}`);
         }
       }
       expect(failures, failures.join("\n")).toEqual([]);

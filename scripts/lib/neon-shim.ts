@@ -64,13 +64,29 @@ export async function startNeonShim(opts: ShimOptions): Promise<NeonShim> {
   // giving it a DATABASE_URL of its own (e.g. with a unique `?tag=`).
   const perConnection = new Map<string, number>();
 
-  const run = (client: pg.PoolClient | pg.Pool, q: SqlQuery) =>
-    client.query({
+  // Neon (and Postgres over the wire) refuse what node-postgres would silently repair: a NUL in a
+  // text value, or a string that is not well-formed UTF-16 (a lone surrogate becomes U+FFFD in
+  // the driver). Refuse them as Postgres does, so dev and tests see what production sees.
+  const refuseBadText = (q: SqlQuery) => {
+    for (const v of [q.query, ...(q.params ?? [])]) {
+      if (typeof v !== "string") continue;
+      if (v.includes("\u0000") || !v.isWellFormed()) {
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8"'), {
+          code: "22021",
+          severity: "ERROR",
+        });
+      }
+    }
+  };
+  const run = (client: pg.PoolClient | pg.Pool, q: SqlQuery) => {
+    refuseBadText(q);
+    return client.query({
       text: q.query,
       values: (q.params ?? []) as unknown[],
       rowMode: "array",
       queryMode: "extended",
     } as pg.QueryArrayConfig);
+  };
 
   const shape = (r: pg.QueryArrayResult) => ({
     command: r.command,

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, codeForStatus, type ErrorDetail } from "./errors.ts";
 import { log } from "./log.ts";
+import { classifyPgError } from "./sql.ts";
 import type { AppEnv } from "./types.ts";
 
 export interface ErrorBody {
@@ -20,6 +21,11 @@ export function toAppError(err: unknown): AppError {
     const code = codeForStatus(err.status);
     const message = err.status >= 500 ? "Internal server error" : err.message || code;
     return new AppError(code, message, { cause: err });
+  }
+  // Text the database cannot store (NUL, invalid UTF-8) that got past the door is still the
+  // caller's bad input: 400, not 500.
+  if (classifyPgError(err)?.kind === "invalid_text") {
+    return new AppError("INVALID_REQUEST", "Text contains characters that cannot be stored", { cause: err });
   }
   return new AppError("INTERNAL", "Internal server error", { cause: err, retryable: true });
 }

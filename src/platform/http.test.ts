@@ -108,6 +108,32 @@ describe("error body and request ids", () => {
     expectErrorBody(body, "PAYLOAD_TOO_LARGE", text);
   });
 
+  it("rejects a chunked body without Content-Length once it passes 1 MiB, without reading it all", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    // Endless: buffering it whole would never finish.
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const { res, body, text } = await send("/__test/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: endless,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status, text).toBe(413);
+    expectErrorBody(body, "PAYLOAD_TOO_LARGE", text);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(40);
+  });
+
   it("reads an empty JSON body as {} where the body is optional", async () => {
     const { res, body, text } = await send("/__test/optional", {
       method: "POST",

@@ -104,6 +104,59 @@ function hasNul(raw: string): boolean {
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+/** A JSON `\\uD800`-style escape: the only way a lone surrogate can arrive (raw bytes decode as U+FFFD). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
+function hasIllFormedString(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return !value.isWellFormed();
+  if (depth > 64 || value === null || typeof value !== "object") return false;
+  for (const [k, v] of Object.entries(value)) {
+    if (!k.isWellFormed() || hasIllFormedString(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a JSON body holds a lone surrogate in any key or string: Postgres (text and jsonb) and
+ * Neon refuse them, so they are a 400 here, not a 500 later. Bodies without such an escape are not
+ * parsed twice.
+ */
+function hasLoneSurrogate(text: string): boolean {
+  if (!SURROGATE_ESCAPE.test(text)) return false;
+  try {
+    return hasIllFormedString(JSON.parse(text));
+  } catch {
+    return false; // malformed JSON: the route's validator answers 400
+  }
+}
+
+/**
+ * Reads a body as text, refusing (413) as soon as it passes MAX_BODY_BYTES — while reading, so a
+ * chunked body without Content-Length (or one that lies about it) is never buffered whole.
+ */
+async function readBounded(body: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new AppError("PAYLOAD_TOO_LARGE", "Request body too large");
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 /**
  * Bodies: over MAX_BODY_BYTES → 413; a JSON content type with an empty body (the website sends
  * those on bodiless POSTs) reads as `{}`. Malformed JSON and wrong types are left to the route
@@ -127,13 +180,17 @@ export function bodyRules(): MiddlewareHandler<AppEnv> {
       if (JSON_TYPE.test(type)) emptyAsObject();
       return next();
     }
-    const text = await c.req.text();
-    if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
-      throw new AppError("PAYLOAD_TOO_LARGE", "Request body too large");
-    }
+    const text = await readBounded(c.req.raw.body);
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     if (JSON_TYPE.test(type) && text.trim() === "") emptyAsObject();
     if (text.includes("\u0000") || text.includes("\\u0000")) {
       throw new AppError("INVALID_REQUEST", "NUL characters are not allowed in the body");
+    }
+    if (JSON_TYPE.test(type) && hasLoneSurrogate(text)) {
+      throw new AppError(
+        "INVALID_REQUEST",
+        "Text with unpaired UTF-16 surrogates is not allowed in the body",
+      );
     }
     return next();
   };

@@ -153,6 +153,20 @@ describe("account", () => {
     expect((await callJson("/api/v1/dashboard/account", json(m.token, "PUT", {}))).res.status).toBe(400);
   });
 
+  it("stores free text that Postgres accepts byte for byte: control characters, RTL marks, emoji", async () => {
+    const m = await createTestUser();
+    const odd = "A\u0001\u001f\u202eda 🚀 'x'; drop table users; --";
+    const put = await callJson<{ data: Record<string, unknown> }>(
+      "/api/v1/dashboard/account",
+      json(m.token, "PUT", { firstName: odd, companyName: "ش\u200fركة" }),
+    );
+    expect(put.res.status, put.text).toBe(200);
+    const get = await callJson<{ data: Record<string, unknown> }>("/api/v1/dashboard/account", {
+      headers: bearer(m.token),
+    });
+    expect(get.body.data).toMatchObject({ firstName: odd, companyName: "ش\u200fركة" });
+  });
+
   it("changes the password only with the current one, and signs other sessions out", async () => {
     const m = await createTestUser();
     const login = await callJson<{ refreshToken: string }>(

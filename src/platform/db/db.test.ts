@@ -52,4 +52,19 @@ describe("database path (neon-http → shim → Postgres)", () => {
     }
     expect(pgError(caught)).toMatchObject({ code: "23505", constraint: "sync_logs_one_active_key" });
   });
+
+  it("refuses what Neon and Postgres refuse (a NUL in text, a lone surrogate), never repairing it", async () => {
+    const db = testDb();
+    for (const bad of ["a\u0000b", "a\ud800b", "\udc00"]) {
+      let caught: unknown;
+      try {
+        await db.execute(sql`select ${bad}::text as v`);
+      } catch (err) {
+        caught = err;
+      }
+      expect(pgError(caught)?.code, JSON.stringify(bad)).toBe("22021");
+    }
+    const fine = await db.execute<{ v: string }>(sql`select ${"\u0001\u202e🚀"}::text as v`);
+    expect(fine.rows[0]?.v).toBe("\u0001\u202e🚀");
+  });
 });

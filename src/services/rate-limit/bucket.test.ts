@@ -1,6 +1,6 @@
 // Token-bucket math: refill, burst, fractional tokens, clock going backwards, reset times.
 import { describe, expect, it } from "vitest";
-import { refill, take } from "./bucket.ts";
+import { give, refill, take } from "./bucket.ts";
 
 const limit = { capacity: 5, periodMs: 5_000 }; // 1 token per second
 
@@ -48,5 +48,14 @@ describe("token bucket", () => {
     expect(denied.remaining).toBe(0);
     expect(denied.retryAfterMs).toBe(500);
     expect(denied.resetAt).toBe(1_000 + 4_500);
+  });
+});
+
+describe("give", () => {
+  it("returns tokens without exceeding capacity", () => {
+    const limit = { capacity: 3, periodMs: 3000 };
+    const taken = take(undefined, limit, 0, 2).state;
+    expect(give(taken, limit, 0).tokens).toBe(2);
+    expect(give(give(taken, limit, 0, 5), limit, 0).tokens).toBe(3);
   });
 });

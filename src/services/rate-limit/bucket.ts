@@ -50,3 +50,9 @@ export function take(state: BucketState | undefined, limit: BucketLimit, now: nu
   const retryAfterMs = allowed ? 0 : ceilMs((cost - next.tokens) / rate(limit));
   return { allowed, state: next, remaining: Math.floor(next.tokens), resetAt, retryAfterMs };
 }
+
+/** Gives `cost` tokens back (a refunded attempt), never above capacity. */
+export function give(state: BucketState | undefined, limit: BucketLimit, now: number, cost = 1): BucketState {
+  const current = refill(state, limit, now);
+  return { tokens: Math.min(limit.capacity, current.tokens + cost), updatedAt: current.updatedAt };
+}

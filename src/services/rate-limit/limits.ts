@@ -6,17 +6,34 @@ import { RATE_LIMIT_PREFIX } from "../settings/keys.ts";
 import { readSettings } from "../settings/settings.ts";
 import type { BucketLimit } from "./bucket.ts";
 
-/** What the bucket is keyed by: the client IP (CF-Connecting-IP), the e-mail in the body, the caller. */
+/**
+ * What the bucket is keyed by: the client network (CF-Connecting-IP; IPv6 by /64), the e-mail in
+ * the body together with the client network, the caller, the Hytale account.
+ */
 export type LimitKey = "ip" | "email" | "user" | "account";
 
 export interface LimitDefinition {
+  /** Per key; for "email" limits: per (e-mail, client network). */
   capacity: number;
   periodSeconds: number;
   key: LimitKey;
   description: string;
   /** Several routes may share one bucket (e.g. the Hytale session routes). */
   bucket?: string;
+  /**
+   * "email" limits: what the e-mail may take across all networks per period. Once spent, every
+   * network gets UNDER_ATTACK_CAPACITY per period instead of `capacity` — strangers can slow
+   * themselves down, never lock the owner out (a fresh network always has its one attempt).
+   */
+  accountCapacity?: number;
+  /** A successful answer (< 400) gives the tokens back: only failures count (logins). */
+  refundOnSuccess?: boolean;
+  /** When the limiter cannot be reached the request is refused (503), not let through. */
+  failClosed?: boolean;
 }
+
+/** Attempts per (e-mail, network) and period while the e-mail's own allowance is spent. */
+export const UNDER_ATTACK_CAPACITY = 1;
 
 const MIN = 60;
 const HOUR = 3600;
@@ -26,43 +43,54 @@ export const LIMITS = {
     capacity: 20,
     periodSeconds: 15 * MIN,
     key: "ip",
-    description: "login attempts per client IP",
+    description: "login attempts per client network",
+    failClosed: true,
   },
   "auth.login.email": {
     capacity: 10,
     periodSeconds: 15 * MIN,
     key: "email",
-    description: "login attempts per e-mail",
+    description: "failed logins per e-mail and client network (30 per e-mail, then 1 per network)",
+    accountCapacity: 30,
+    refundOnSuccess: true,
+    failClosed: true,
   },
   "auth.register.ip": {
     capacity: 5,
     periodSeconds: HOUR,
     key: "ip",
-    description: "registrations per client IP",
+    description: "registrations per client network",
+    failClosed: true,
   },
   "auth.forgot.ip": {
     capacity: 10,
     periodSeconds: 15 * MIN,
     key: "ip",
-    description: "reset e-mails per client IP",
+    description: "reset e-mails per client network",
+    failClosed: true,
   },
   "auth.forgot.email": {
     capacity: 3,
     periodSeconds: HOUR,
     key: "email",
-    description: "reset e-mails per address",
+    description: "reset e-mails per address and client network (10 per address, then 1 per network)",
+    accountCapacity: 10,
+    failClosed: true,
   },
   "auth.magic.ip": {
     capacity: 10,
     periodSeconds: 15 * MIN,
     key: "ip",
-    description: "magic links per client IP",
+    description: "magic links per client network",
+    failClosed: true,
   },
   "auth.magic.email": {
     capacity: 3,
     periodSeconds: HOUR,
     key: "email",
-    description: "magic links per address",
+    description: "magic links per address and client network (10 per address, then 1 per network)",
+    accountCapacity: 10,
+    failClosed: true,
   },
   "auth.check-email": {
     capacity: 60,
@@ -108,6 +136,9 @@ export type LimitOverride = z.infer<typeof Override>;
 export interface EffectiveLimit extends BucketLimit {
   name: LimitName;
   key: LimitKey;
+  accountCapacity?: number;
+  refundOnSuccess: boolean;
+  failClosed: boolean;
   enabled: boolean;
   periodSeconds: number;
   overridden: boolean;
@@ -139,6 +170,9 @@ export function effective(name: LimitName, override: LimitOverride | undefined):
     enabled: override?.enabled ?? true,
     overridden: override !== undefined,
     description: def.description,
+    accountCapacity: def.accountCapacity,
+    refundOnSuccess: def.refundOnSuccess ?? false,
+    failClosed: def.failClosed ?? false,
   };
 }
 

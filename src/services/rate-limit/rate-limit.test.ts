@@ -2,7 +2,7 @@
 // 50 concurrent requests, headers, independent keys, run-time overrides, fail-open.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { callJson, testEnv, uid } from "../../../test/helpers.ts";
-import { bearer, createAdmin } from "../../../test/users.ts";
+import { bearer, createAdmin, createTestUser, TEST_PASSWORD } from "../../../test/users.ts";
 import { createApp } from "../../app.ts";
 import { forgetOverrides } from "./limits.ts";
 
@@ -19,15 +19,17 @@ const randomIp = () =>
   `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
 
 describe("rate limits on real routes", () => {
-  it("admits exactly capacity of 50 concurrent logins for one e-mail, then answers 429 with headers", async () => {
+  it("admits exactly 10 failed logins per e-mail from one network, concurrent or not, then 429 with headers", async () => {
     const email = `${uid("target")}@example.com`;
+    const ip = randomIp();
     const started = Math.floor(Date.now() / 1000);
-    const results = await Promise.all(Array.from({ length: 50 }, () => login(email, randomIp())));
+    // 15 at once (below the per-network limit of 20): exactly the e-mail's 10 get through.
+    const results = await Promise.all(Array.from({ length: 15 }, () => login(email, ip)));
     const admitted = results.filter((r) => r.res.status !== 429);
-    const limited = results.filter((r) => r.res.status === 429);
+    const limited = [...results.filter((r) => r.res.status === 429), await login(email, ip)];
     expect(admitted).toHaveLength(10);
     expect(admitted.every((r) => r.res.status === 401 && r.body.error === "invalid_credentials")).toBe(true);
-    expect(limited).toHaveLength(40);
+    expect(limited).toHaveLength(6);
     for (const r of limited) {
       expect(r.body, r.text).toMatchObject({ success: false, code: "RATE_LIMITED", error: "rate_limited" });
       expect(r.res.headers.get("x-ratelimit-limit")).toBe("10");
@@ -40,6 +42,63 @@ describe("rate limits on real routes", () => {
       expect(reset).toBeGreaterThan(started + 14 * 60);
       expect(reset).toBeLessThanOrEqual(started + 15 * 60 + 2);
     }
+  });
+
+  it("keys IPv6 clients by their /64: another address of the same /64 is the same client", async () => {
+    const a = Math.floor(Math.random() * 0xffff).toString(16);
+    const b = Math.floor(Math.random() * 0xfffe);
+    const prefix = `2001:db8:${a}:${b.toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      statuses.push(
+        (await login(`${uid("v6")}@example.com`, `${prefix}::${(i + 1).toString(16)}`)).res.status,
+      );
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const otherNetwork = await login(`${uid("v6")}@example.com`, `2001:db8:${a}:${(b + 1).toString(16)}::1`);
+    expect(otherNetwork.res.status).toBe(401);
+  });
+
+  it("cannot be used by strangers to lock the owner out, and still bounds guessing across networks", async () => {
+    const owner = await createTestUser();
+    const email = owner.user.email;
+    const networks = Array.from({ length: 50 }, () => randomIp());
+    // 50 wrong passwords from 50 networks: none is refused, so none locks anything.
+    const first: number[] = [];
+    for (const ip of networks) first.push((await login(email, ip)).res.status);
+    expect(first).toEqual(Array(50).fill(401));
+    // The owner, from a network never seen, with the right password.
+    const ok = await callJson<{ accessToken?: string }>("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": randomIp() },
+      body: JSON.stringify({ email, password: TEST_PASSWORD }),
+    });
+    expect(ok.res.status, ok.text).toBe(200);
+    expect(ok.body.accessToken).toBeTruthy();
+    // The e-mail's 30 are spent: each network now gets one attempt per 15 minutes.
+    const second: number[] = [];
+    for (const ip of networks) second.push((await login(email, ip)).res.status);
+    expect(second.filter((s) => s === 401)).toHaveLength(30);
+    expect(second.filter((s) => s === 429)).toHaveLength(20);
+    const third: number[] = [];
+    for (const ip of networks.slice(0, 5)) third.push((await login(email, ip)).res.status);
+    expect(third).toEqual(Array(5).fill(429));
+  });
+
+  it("does not count successful logins against the e-mail", async () => {
+    const owner = await createTestUser();
+    const ip = randomIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await callJson("/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify({ email: owner.user.email, password: TEST_PASSWORD }),
+      });
+      statuses.push(r.res.status);
+    }
+    expect(statuses).toEqual(Array(12).fill(200));
   });
 
   it("counts down Remaining on allowed answers and keeps keys independent", async () => {
@@ -107,6 +166,34 @@ describe("rate limits on real routes", () => {
     }
   });
 
+  it("fails closed on the auth routes: an unreachable or hung limiter answers 503 with Retry-After", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const broken = {
+      idFromName: () => {
+        throw new Error("DO unavailable");
+      },
+      getByName: () => {
+        throw new Error("Durable Object is overloaded");
+      },
+    };
+    const hung = { idFromName: () => ({}), getByName: () => ({ take: () => new Promise(() => {}) }) };
+    for (const RATE_LIMITER of [broken, hung]) {
+      const res = await createApp().request(
+        "/api/v1/auth/login",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "cf-connecting-ip": randomIp() },
+          body: JSON.stringify({ email: `${uid("closed")}@example.com`, password: "Whatever-1" }),
+        },
+        { ...testEnv, RATE_LIMITER } as unknown as typeof testEnv,
+      );
+      const body = (await res.json()) as { code: string; error: string };
+      expect(res.status).toBe(503);
+      expect(body).toMatchObject({ code: "UNAVAILABLE", error: "service_unavailable" });
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+  });
+
   it("fails open (and logs an error) when the limiter cannot be reached", async () => {
     const errors: string[] = [];
     vi.spyOn(console, "error").mockImplementation(
@@ -127,5 +214,6 @@ describe("rate limits on real routes", () => {
     expect(res.status, await res.text()).toBe(200);
     expect(res.headers.get("x-ratelimit-limit")).toBeNull();
     expect(errors.join("\n")).toContain("fail-open");
+    expect(errors.join("\n")).toContain("allowing request");
   });
 });

@@ -2,7 +2,7 @@
 // storage. Reads and writes are synchronous SQL with no outside I/O between them, so concurrent
 // requests are admitted exactly. An alarm deletes the bucket once it is full again (idle).
 import { DurableObject } from "cloudflare:workers";
-import { type BucketLimit, type BucketState, refill, type TakeResult, take } from "./bucket.ts";
+import { type BucketLimit, type BucketState, give, refill, type TakeResult, take } from "./bucket.ts";
 
 export class RateLimiter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -52,6 +52,20 @@ export class RateLimiter extends DurableObject {
   async clamp(limit: BucketLimit, tokens: number, now = Date.now()): Promise<BucketState> {
     const current = refill(this.read(), limit, now);
     const next = { tokens: Math.max(0, Math.min(current.tokens, tokens)), updatedAt: current.updatedAt };
+    this.ctx.storage.sql.exec(
+      "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+      next.tokens,
+      next.updatedAt,
+      limit.capacity,
+      limit.periodMs,
+    );
+    await this.ctx.storage.setAlarm(take(next, limit, now, 0).resetAt + 1000);
+    return next;
+  }
+
+  /** Gives back a token taken for an attempt that should not count (e.g. a successful login). */
+  async refund(limit: BucketLimit, cost = 1, now = Date.now()): Promise<BucketState> {
+    const next = give(this.read(), limit, now, cost);
     this.ctx.storage.sql.exec(
       "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
       next.tokens,
