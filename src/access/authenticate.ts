@@ -11,6 +11,7 @@ import { actorOf, isAdminUser, type Principal } from "../platform/principal.ts";
 import type { AppEnv } from "../platform/types.ts";
 import { verifyAccessToken } from "../services/accounts/jwt.ts";
 import { resolveServiceKey } from "../services/api-keys/api-keys.ts";
+import { consumeTicket } from "./tickets.ts";
 
 /** Records the caller on the request and makes it the actor of the request's seam. */
 export function setPrincipal(c: Context<AppEnv>, principal: Principal): void {
@@ -43,10 +44,20 @@ export async function authenticateUser(
   if (token === undefined) throw unauthorized("Missing Authorization header", "missing_authorization");
   const id = token ? await verifyAccessToken(token, c.var.config.jwtSecret, c.var.deps.now()) : undefined;
   if (!id) throw unauthorized("Invalid or expired token", "invalid_token");
+  return activeUser(c, id);
+}
+
+async function activeUser(c: Context<AppEnv>, id: string): Promise<User> {
   const [user] = await c.var.db.select().from(users).where(eq(users.id, id));
   if (!user) throw unauthorized("User not found", "user_not_found");
   if (!user.isActive) throw unauthorized("Account disabled", "account_disabled");
   return user;
+}
+
+/** Whether a user is (still) an active admin: long-lived connections re-check with this. */
+export async function isActiveAdmin(db: AppEnv["Variables"]["db"], userId: string): Promise<boolean> {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  return Boolean(user?.isActive && isAdminUser(user));
 }
 
 function presentedApiKey(c: Context<AppEnv>): string | undefined {
@@ -75,10 +86,21 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** A member who is an admin (isSystemAdmin, SUPER_ADMIN or ADMINISTRATOR), re-read from the DB. */
-export function requireAdmin(opts: { allowQueryToken?: boolean } = {}): MiddlewareHandler<AppEnv> {
+/**
+ * A member who is an admin (isSystemAdmin, SUPER_ADMIN or ADMINISTRATOR), re-read from the DB.
+ * With `ticketPurpose`, a `?ticket=` from issueTicket() stands in for the bearer token (once).
+ */
+export function requireAdmin(
+  opts: { allowQueryToken?: boolean; ticketPurpose?: string } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const user = await authenticateUser(c, opts);
+    const ticket = opts.ticketPurpose ? c.req.query("ticket") : undefined;
+    let user: User;
+    if (ticket !== undefined && opts.ticketPurpose) {
+      const id = await consumeTicket(c.var.deps, ticket, opts.ticketPurpose);
+      if (!id) throw unauthorized("Invalid, used or expired ticket", "invalid_ticket");
+      user = await activeUser(c, id);
+    } else user = await authenticateUser(c, opts);
     if (!isAdminUser(user)) throw new AppError("FORBIDDEN", "Admin access required");
     setPrincipal(c, { kind: "user", user, isAdmin: true });
     await next();

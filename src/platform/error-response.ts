@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, codeForStatus, type ErrorDetail } from "./errors.ts";
-import { log } from "./log.ts";
+import { errorStack, errorText, log } from "./log.ts";
 import { classifyPgError } from "./sql.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -35,14 +35,15 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
   const requestId = c.get("requestId") ?? "";
   if (e.status >= 500) {
     const cause = e.cause instanceof Error ? e.cause : undefined;
+    // errorText/errorStack: never a failed query's parameters.
     (c.get("log") ?? log)("error", e.message, {
       requestId,
       code: e.code,
       method: c.req.method,
       path: c.req.path,
       ...e.context,
-      error: cause ? `${cause.name}: ${cause.message}` : undefined,
-      stack: cause?.stack,
+      error: cause ? errorText(cause) : undefined,
+      stack: errorStack(cause),
     });
   }
   const body: ErrorBody = {

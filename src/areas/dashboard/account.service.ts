@@ -95,7 +95,7 @@ export async function changePassword(
       .update(users)
       .set({ password: await hashPassword(input.newPassword), updatedAt: deps.now() })
       .where(eq(users.id, user.id)),
-    revokeAllForUser(deps.db, user.id, deps.now()),
+    ...revokeAllForUser(deps.db, user.id, deps.now()),
     auditInsert(deps.db, {
       action: "account.password_changed",
       actor: deps.actor,

@@ -5,7 +5,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { call, callJson, eventually, jobMessage, testDb, testDeps, testEnv } from "../../../test/helpers.ts";
+import {
+  call,
+  callJson,
+  eventually,
+  jobMessage,
+  testDb,
+  testDeps,
+  testEnv,
+  uid,
+} from "../../../test/helpers.ts";
 import { addFault, clearFaults, mutatePanel, panelAll } from "../../../test/panel.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import worker from "../../index.ts";
@@ -473,6 +482,77 @@ describe("sync routes", () => {
     });
     expect(logs.body.data.logs.length).toBeGreaterThan(0);
     expect((await callJson(`/api/v1/sync/status/nope`, { headers: key })).res.status).toBe(404);
+  });
+
+  it("opens the stream with a single-use ticket instead of the access token", async () => {
+    const id = crypto.randomUUID();
+    await testDb().execute(
+      sql`insert into sync_logs (id, type, status, metadata) values (${id}, 'nodes', 'COMPLETED', '{}'::jsonb)`,
+    );
+    const member = await createTestUser();
+    const denied = await call(`/api/admin/sync/stream/${id}/ticket`, {
+      method: "POST",
+      headers: bearer(member.token),
+    });
+    expect(denied.status).toBe(403);
+    const issued = await callJson<{ ticket: string; url: string; expiresIn: number }>(
+      `/api/admin/sync/stream/${id}/ticket`,
+      { method: "POST", headers: bearer(admin.token) },
+    );
+    expect(issued.res.status, issued.text).toBe(200);
+    expect(issued.body.expiresIn).toBe(60);
+    expect(issued.body.url).toBe(`/api/admin/sync/stream/${id}?ticket=${issued.body.ticket}`);
+    expect(issued.body.url).not.toContain(admin.token);
+    const res = await call(issued.body.url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("event: done");
+    // Single use.
+    const again = await callJson<{ error: string }>(issued.body.url);
+    expect(again.res.status).toBe(401);
+    expect(again.body.error).toBe("invalid_ticket");
+    // Expired.
+    const late = await callJson<{ ticket: string }>(`/api/admin/sync/stream/${id}/ticket`, {
+      method: "POST",
+      headers: bearer(admin.token),
+    });
+    await testDb().execute(sql`update verification_tokens set expires = now() - interval '1 second'
+      where type = 'ticket:sync-stream' and identifier = ${admin.user.id}`);
+    expect((await call(`/api/admin/sync/stream/${id}?ticket=${late.body.ticket}`)).status).toBe(401);
+    expect(
+      (await call(`/api/admin/sync/stream/${uid()}/ticket`, { method: "POST", headers: bearer(admin.token) }))
+        .status,
+    ).toBe(404);
+  });
+
+  it("closes an open stream when its viewer stops being an admin", async () => {
+    const viewer = await createAdmin();
+    const id = crypto.randomUUID();
+    // A run that never moves (no chain message): the stream would stay open for hours.
+    await testDb().execute(
+      sql`insert into sync_logs (id, type, status, metadata) values (${id}, 'nodes', 'RUNNING', '{}'::jsonb)`,
+    );
+    try {
+      const res = await call(`/api/admin/sync/stream/${id}?token=${encodeURIComponent(viewer.token)}`);
+      expect(res.status).toBe(200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toContain("event: connected");
+      await testDb()
+        .update(users)
+        .set({ roles: ["MEMBER"] })
+        .where(eq(users.id, viewer.user.id));
+      let rest = "";
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        rest += new TextDecoder().decode(value);
+      }
+      expect(rest).toContain("event: error");
+      expect(rest).toContain("access revoked");
+    } finally {
+      await testDb().execute(sql`update sync_logs set status = 'CANCELLED' where id = ${id}`);
+    }
   });
 
   it("streams connected, updates and exactly one done over SSE; guards answer JSON", async () => {

@@ -150,10 +150,13 @@ export async function resetPassword(
       update users set password = ${newHash}, "updatedAt" = ${iso}::timestamptz,
         "emailVerified" = coalesce("emailVerified", ${iso}::timestamptz)
       where id in (select identifier from t) returning id`),
-    deps.db.execute(sql`
+    // Twice: see refresh-tokens.ts (a rotation committing meanwhile leaves no live successor).
+    ...[0, 1].map(() =>
+      deps.db.execute(sql`
       update refresh_tokens set "revokedAt" = ${iso}::timestamptz
       where "userId" = ${input.id} and "revokedAt" is null
         and exists (select 1 from users where id = ${input.id} and password = ${newHash})`),
+    ),
   ]);
   if (!updated.rows[0]) throw authError("INVALID_REQUEST", "invalid_token");
   await auditInsert(deps.db, {

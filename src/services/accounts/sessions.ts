@@ -126,7 +126,7 @@ export async function refresh(deps: AccountDeps, input: { refreshToken?: string 
   const [user] = await deps.db.select().from(users).where(eq(users.id, result.userId));
   if (!user) throw authError("UNAUTHORIZED", "user_not_found");
   if (!user.isActive) {
-    await deps.db.batch([revokeAllForUser(deps.db, user.id, now)]);
+    await deps.db.batch(revokeAllForUser(deps.db, user.id, now));
     throw authError("UNAUTHORIZED", "account_disabled");
   }
   return tokenBody(await signAccessToken(user, deps.config.jwtSecret, now), result.token);
@@ -142,7 +142,7 @@ export async function logout(
   if (input.refreshToken) await revokeByToken(deps.db, input.refreshToken, now);
   if (userId) {
     await deps.db.batch([
-      revokeAllForUser(deps.db, userId, now),
+      ...revokeAllForUser(deps.db, userId, now),
       auditInsert(deps.db, {
         action: "auth.logout",
         actor: actingAs(deps.actor, "user", userId),

@@ -116,6 +116,36 @@ describe("queue consumer (unit)", () => {
     });
   });
 
+  it("keeps no live link or secret of a dead job", async () => {
+    const ctx = createExecutionContext();
+    const message = job("demo.mail");
+    message.payload = {
+      to: "ada@example.com",
+      template: "magic-link",
+      data: { link: "https://site.test/auth/magic-link?token=live-token-123&id=u-1" },
+      apiKey: "re_live_key",
+    };
+    const batch = createMessageBatch("jobs-default", [
+      { id: "m-mail", timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    await handleQueue(batch, testEnv, {
+      handlers: {
+        "demo.mail": async () => {
+          throw new AppError("INVALID_REQUEST", "refused by the mail provider");
+        },
+      },
+      deadJobHooks: {},
+    });
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["m-mail"]);
+    const res = await testDb().execute<{ body: unknown }>(
+      sql`select body from dead_jobs where id = ${message.id}`,
+    );
+    const kept = JSON.stringify(res.rows[0]?.body);
+    expect(kept).toContain("token=[redacted]");
+    expect(kept).not.toContain("live-token-123");
+    expect(kept).not.toContain("re_live_key");
+  });
+
   it("records unknown job types and malformed messages instead of retrying them forever", async () => {
     const ctx = createExecutionContext();
     const unknown = job("no.such.job");

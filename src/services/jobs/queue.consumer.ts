@@ -9,7 +9,7 @@ import { createDeps, type Deps } from "../../platform/deps.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
 import { AppError } from "../../platform/errors.ts";
 import { DLQ_NAME, type JobDeps, type JobMessage, type JobTable } from "../../platform/jobs.types.ts";
-import { childLogger } from "../../platform/log.ts";
+import { childLogger, errorText, scrub } from "../../platform/log.ts";
 
 const MessageSchema = z.object({
   id: z.string().min(1),
@@ -35,19 +35,25 @@ export function retryDelaySeconds(attempts: number, err: unknown): number {
   return Math.min(5 * 2 ** Math.max(0, attempts - 1), MAX_DELAY_SECONDS);
 }
 
+/**
+ * Keeps a dead job for operators. Its body is scrubbed first: a dead `email.send` must not keep a
+ * live magic-link, reset or verification link (token query values are redacted), and keys that
+ * look like secrets are masked. Such jobs are therefore not replayable as they were: the user asks
+ * for a new link.
+ */
 export async function recordDeadJob(
   db: Database,
   row: { id: string; queue: string; jobType: string; body: unknown; attempts: number; error: string },
 ): Promise<void> {
   await db.execute(sql`
     insert into dead_jobs (id, queue, "jobType", body, attempts, error)
-    values (${row.id}, ${row.queue}, ${row.jobType}, ${JSON.stringify(row.body ?? null)}::jsonb, ${row.attempts}, ${row.error})
+    values (${row.id}, ${row.queue}, ${row.jobType}, ${JSON.stringify(scrub(row.body ?? null))}::jsonb, ${row.attempts}, ${row.error})
     on conflict (id) do nothing`);
 }
 
 function describe(err: unknown): string {
   if (err instanceof AppError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return errorText(err);
 }
 
 /** The seam of one message: the system actor, a logger stamped with the job. */
