@@ -2,6 +2,10 @@
 // Postgres (PGlite or system) and the outside-service fakes are started by test/global-setup.ts.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { logFile, recordLog } from "./test/log-leaks.ts";
+import { TEST_SECRETS } from "./test/test-secrets.ts";
+
+logFile(); // one log file per run, named in the environment global setup also sees
 
 export default defineConfig({
   plugins: [
@@ -14,12 +18,12 @@ export default defineConfig({
           ENVIRONMENT: "test",
           DATABASE_URL: inject("databaseUrl"),
           NEON_FETCH_ENDPOINT: inject("neonFetchEndpoint"),
-          JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789",
-          ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-          BACKEND_API_KEY: "test-backend-api-key",
+          JWT_SECRET: TEST_SECRETS.JWT_SECRET,
+          ENCRYPTION_KEY: TEST_SECRETS.ENCRYPTION_KEY,
+          BACKEND_API_KEY: TEST_SECRETS.BACKEND_API_KEY,
           PG_BACKEND: inject("pgBackend"),
           RESEND_URL: inject("resendUrl"),
-          RESEND_API_KEY: "re_test_key_0123456789",
+          RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,
           SITE_URL: "https://site.test",
           PTERODACTYL_URL: inject("panelUrl"),
           PTERODACTYL_API_KEY: inject("panelApplicationKey"),
@@ -40,5 +44,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // Every line the Worker logs goes to the run's log file; global teardown fails the run if a
+    // secret, password, JWT or token value is in it.
+    onConsoleLog(line) {
+      recordLog(line);
+    },
   },
 });

@@ -3,6 +3,7 @@
 // exports its own table and is listed here (and nowhere else).
 import { syncDeadJobHooks, syncJobs } from "./areas/sync/sync.jobs.ts";
 import type { CronSchedule, JobTable } from "./platform/jobs.types.ts";
+import { accountJobs } from "./services/accounts/accounts.jobs.ts";
 import { maintenanceJobs } from "./services/jobs/maintenance.jobs.ts";
 import type { JobTables } from "./services/jobs/queue.consumer.ts";
 import { emailJobs } from "./services/notifications/email.jobs.ts";
@@ -10,6 +11,7 @@ import { notifyJobs } from "./services/notifications/notify.jobs.ts";
 
 export const JOB_HANDLERS: JobTable = {
   ...maintenanceJobs,
+  ...accountJobs,
   ...emailJobs,
   ...notifyJobs,
   ...syncJobs,

@@ -5,8 +5,11 @@ import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
+import { checkRunLogs } from "./log-leaks.ts";
 
-export const RESEND_TEST_KEY = "re_test_key_0123456789";
+import { TEST_SECRETS } from "./test-secrets.ts";
+
+export const RESEND_TEST_KEY = TEST_SECRETS.RESEND_API_KEY;
 
 /** The cron triggers declared in wrangler.toml (workerd cannot read the file; the test compares). */
 function wranglerCrons(): string[] {
@@ -39,5 +42,13 @@ export default async function setup(project: TestProject) {
     await resend.close();
     await panel.close();
     await db.stop();
+    const { lines, leaks } = checkRunLogs([panel.applicationKey, panel.clientKey]);
+    console.log(`[global-setup] searched ${lines} log lines of this run for secrets: ${leaks.length} found`);
+    if (leaks.length) {
+      console.error(`secrets in the test run's logs: ${leaks.join("; ")}`);
+      // A teardown error alone does not fail vitest's exit code.
+      process.exitCode = 1;
+      throw new Error(`secrets in the test run's logs: ${leaks.join("; ")}`);
+    }
   };
 }

@@ -7,7 +7,10 @@ import { signAccessToken } from "../src/services/accounts/jwt.ts";
 import { hashPassword } from "../src/services/accounts/password.ts";
 import { testDb, testEnv, uid } from "./helpers.ts";
 
-export const TEST_PASSWORD = "Corr3ct-Horse-Battery";
+export { TEST_PASSWORD } from "./test-secrets.ts";
+
+import { TEST_PASSWORD } from "./test-secrets.ts";
+
 let cachedHash: Promise<string> | undefined;
 
 export interface TestUser {

@@ -48,6 +48,8 @@ export interface Deps {
 
 export interface DepsInit {
   log?: Logger;
+  /** Tests record what would be queued. */
+  enqueue?: Enqueue;
   now?: Clock;
   fetch?: typeof fetch;
   actor?: Actor;
@@ -68,7 +70,7 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
     log: init.log ?? childLogger({}),
     now,
     fetch: init.fetch ?? globalFetch,
-    enqueue: queueProducer(config, now),
+    enqueue: init.enqueue ?? queueProducer(config, now),
     actor: init.actor ?? SYSTEM_ACTOR,
     meta: init.meta ?? NO_CLIENT,
     stubs: { rateLimiter: (name) => config.rateLimiter.getByName(name) },

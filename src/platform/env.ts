@@ -42,6 +42,24 @@ const base64Key32 = z.string().refine((v) => {
     return false;
   }
 }, "must be base64 of 32 bytes");
+/** `id:base64,id:base64`: ids of letters, digits, `_` or `-`, unique, each key base64 of 32 bytes. */
+const keyList = z.string().superRefine((v, ctx) => {
+  const seen = new Set<string>();
+  for (const part of v.split(",").map((p) => p.trim())) {
+    const i = part.indexOf(":");
+    const id = i > 0 ? part.slice(0, i) : "";
+    const key = i > 0 ? part.slice(i + 1) : "";
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id) || !base64Key32.safeParse(key).success) {
+      ctx.addIssue({ code: "custom", message: "must be id:base64-of-32-bytes entries separated by commas" });
+      return;
+    }
+    if (seen.has(id)) {
+      ctx.addIssue({ code: "custom", message: "key ids must be unique" });
+      return;
+    }
+    seen.add(id);
+  }
+});
 const queueBinding = z.custom<Queue>(
   (v) => typeof v === "object" && v !== null && typeof (v as Queue).send === "function",
   "queue binding missing",
@@ -59,7 +77,7 @@ const configSchema = z
     JWT_SECRET: optionalString,
     NEXTAUTH_SECRET: optionalString,
     ENCRYPTION_KEY: optionalString.pipe(base64Key32.optional()),
-    ENCRYPTION_KEYS: optionalString,
+    ENCRYPTION_KEYS: optionalString.pipe(keyList.optional()),
     BACKEND_API_KEY: optionalString,
     CORS_ORIGINS: optionalString,
     PTERODACTYL_URL: optionalUrl,
@@ -90,7 +108,7 @@ const configSchema = z
         message: "JWT_SECRET or NEXTAUTH_SECRET is required",
       });
     }
-    if (c.ENVIRONMENT === "production" && !c.ENCRYPTION_KEY) {
+    if (c.ENVIRONMENT === "production" && !c.ENCRYPTION_KEY && !c.ENCRYPTION_KEYS) {
       ctx.addIssue({ code: "custom", path: ["ENCRYPTION_KEY"], message: "required in production" });
     }
     if (c.ENVIRONMENT === "production" && c.NEON_FETCH_ENDPOINT) {

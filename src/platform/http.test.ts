@@ -206,6 +206,22 @@ describe("configuration", () => {
     expect(text).not.toContain(secret);
   });
 
+  it("validates ENCRYPTION_KEYS like every other var, caching nothing from a failure", async () => {
+    const good = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    for (const bad of ["k2:short", `k2:${good},k2:${good}`, "nocolon", `:${good}`]) {
+      const env = { ...testEnv, ENCRYPTION_KEYS: bad };
+      const { res, body, text } = await send("/api/stats", {}, env);
+      expect(res.status, `${bad}: ${text}`).toBe(500);
+      expectErrorBody(body, "BAD_ENVIRONMENT", text);
+      expect(body.error).toContain("ENCRYPTION_KEYS");
+      expect(text).not.toContain(good);
+      // The same env object again: refused again, not served from a cache.
+      expect((await send("/api/stats", {}, env)).res.status).toBe(500);
+    }
+    const ok = await send("/api/stats", {}, { ...testEnv, ENCRYPTION_KEYS: `k2:${good}` });
+    expect(ok.res.status, ok.text).toBe(200);
+  });
+
   it("refuses NEON_FETCH_ENDPOINT in production", async () => {
     const { res, body, text } = await send("/health", {}, { ...testEnv, ENVIRONMENT: "production" });
     expect(res.status, text).toBe(500);

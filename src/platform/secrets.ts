@@ -54,6 +54,8 @@ export function keyRing(config: Pick<Config, "encryptionKey" | "encryptionKeys">
       return { primary, byId };
     })();
     rings.set(config, ring);
+    // Nothing is cached from a failure: the next call tries again.
+    ring.catch(() => rings.delete(config));
   }
   return ring;
 }

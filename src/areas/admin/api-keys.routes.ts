@@ -91,19 +91,19 @@ export const apiKeyRoutes = createRouter()
     const expiresAt = input.expiresInDays
       ? new Date(c.var.deps.now().getTime() + input.expiresInDays * 86_400_000)
       : null;
-    const { key, row } = await createApiKey(c.var.db, {
-      name: input.name,
-      scopes: input.scopes,
-      createdBy: user.id,
-      expiresAt,
-    });
-    await auditInsert(c.var.db, {
-      action: "api_key.created",
-      actor: c.var.deps.actor,
-      targetType: "api_key",
-      targetId: row.id,
-      details: { name: row.name, prefix: row.prefix, scopes: row.scopes },
-    });
+    const { key, row } = await createApiKey(
+      c.var.db,
+      { name: input.name, scopes: input.scopes, createdBy: user.id, expiresAt },
+      (k) => [
+        auditInsert(c.var.db, {
+          action: "api_key.created",
+          actor: c.var.deps.actor,
+          targetType: "api_key",
+          targetId: k.id,
+          details: { name: k.name, prefix: k.prefix, scopes: k.scopes },
+        }),
+      ],
+    );
     return c.json({ success: true as const, key, apiKey: publicApiKey(row) }, 201);
   })
   .openapi(listKeys, async (c) => {
@@ -112,14 +112,14 @@ export const apiKeyRoutes = createRouter()
   })
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await revokeApiKey(c.var.db, id);
+    const row = await revokeApiKey(c.var.db, id, [
+      auditInsert(c.var.db, {
+        action: "api_key.revoked",
+        actor: c.var.deps.actor,
+        targetType: "api_key",
+        targetId: id,
+      }),
+    ]);
     if (!row) throw new AppError("NOT_FOUND", "API key not found");
-    await auditInsert(c.var.db, {
-      action: "api_key.revoked",
-      actor: c.var.deps.actor,
-      targetType: "api_key",
-      targetId: id,
-      details: { prefix: row.prefix },
-    });
     return c.json({ success: true as const, apiKey: publicApiKey(row) }, 200);
   });

@@ -2,10 +2,13 @@
 // registration and e-mail verification, password reset, magic links, lookups, and logs.
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { callJson, eventually, testDb, uid } from "../../../test/helpers.ts";
+import { callJson, countingEnv, eventually, testDb, uid } from "../../../test/helpers.ts";
 import { bearer, createAdmin, createTestUser, emailsTo, linkParams } from "../../../test/users.ts";
 import { sha256Hex } from "../../platform/crypto.ts";
 import { auditLogs, users } from "../../platform/db/schema/index.ts";
+import { createDeps } from "../../platform/deps.ts";
+import { getConfig } from "../../platform/env.ts";
+import { forgotPassword, requestMagicLink } from "../../services/accounts/email-flows.ts";
 
 type Body = Record<string, unknown> & { user?: Record<string, unknown>; error?: string };
 
@@ -359,5 +362,30 @@ describe("lookups are not an anonymous account oracle", () => {
     const missing = await get(`/users/${uid("none")}`, bearer(admin.token));
     expect(missing.res.status).toBe(404);
     expect(missing.body.error).toBe("user_not_found");
+  });
+});
+
+describe("no account oracle in the e-mail flows", () => {
+  it("forgot-password and magic-link do the same work for a known and an unknown address", async () => {
+    const { user } = await createTestUser();
+    const unknown = `${uid("nobody")}@example.com`;
+    for (const flow of [forgotPassword, requestMagicLink]) {
+      const work: { queued: string[]; sql: number }[] = [];
+      for (const email of [user.email, unknown]) {
+        const counting = countingEnv();
+        const queued: string[] = [];
+        const deps = createDeps(getConfig(counting.env), {
+          enqueue: async (type, payload) => {
+            queued.push(`${type}:${(payload as { kind: string }).kind}`);
+            return { id: "x", type, payload, priority: "critical", enqueuedAt: "" };
+          },
+        });
+        await flow(deps, { email });
+        work.push({ queued, sql: await counting.sqlRequests() });
+      }
+      expect(work[0]).toEqual(work[1]);
+      expect(work[0]?.sql).toBe(0);
+      expect(work[0]?.queued).toHaveLength(1);
+    }
   });
 });

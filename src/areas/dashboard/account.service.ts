@@ -122,12 +122,13 @@ export async function requestEmailChange(
   if (!isValidEmail(newEmail)) throw new AppError("INVALID_REQUEST", "Invalid email address");
   if (newEmail === user.email) throw new AppError("INVALID_REQUEST", "That is already your email");
   if (await findUserByEmail(deps.db, newEmail)) throw new AppError("CONFLICT", "Email already in use");
-  await issueAndSend(deps, user, "email_change", { newEmail }, newEmail);
-  await auditInsert(deps.db, {
-    action: "account.email_change_requested",
-    actor: deps.actor,
-    targetType: "user",
-    targetId: user.id,
-    details: { newEmail },
-  });
+  await issueAndSend(deps, user, "email_change", { newEmail }, newEmail, [
+    auditInsert(deps.db, {
+      action: "account.email_change_requested",
+      actor: deps.actor,
+      targetType: "user",
+      targetId: user.id,
+      details: { newEmail },
+    }),
+  ]);
 }

@@ -159,7 +159,7 @@ const routes = {
     path: `${base}/account/password`,
     tags,
     summary: "Change password (signs out every other session)",
-    ...access.member(),
+    ...access.member(["account.password.user"]),
     request: {
       body: jsonRequestBody(
         z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) }),
@@ -180,7 +180,7 @@ const routes = {
     path: `${base}/account/change-email`,
     tags,
     summary: "Ask to change the e-mail: the new address must confirm before it is used",
-    ...access.member(),
+    ...access.member(["account.email.user"]),
     request: {
       body: jsonRequestBody(
         z.object({ newEmail: z.string().min(1).max(320), currentPassword: z.string().min(1).max(1024) }),

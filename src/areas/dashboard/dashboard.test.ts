@@ -167,6 +167,28 @@ describe("account", () => {
     expect(get.body.data).toMatchObject({ firstName: odd, companyName: "ش\u200fركة" });
   });
 
+  it("limits password and e-mail change attempts per user", async () => {
+    const m = await createTestUser();
+    const pw: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await callJson(
+        "/api/v1/dashboard/account/password",
+        json(m.token, "PUT", { currentPassword: `Wrong-${i}-pass`, newPassword: "New-passw0rd-1" }),
+      );
+      pw.push(r.res.status);
+    }
+    expect(pw).toEqual([401, 401, 401, 401, 401, 429]);
+    const mail: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await callJson(
+        "/api/v1/dashboard/account/change-email",
+        json(m.token, "POST", { newEmail: `n${i}@example.com`, currentPassword: "Wrong-pass-1" }),
+      );
+      mail.push(r.res.status);
+    }
+    expect(mail).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
   it("changes the password only with the current one, and signs other sessions out", async () => {
     const m = await createTestUser();
     const login = await callJson<{ refreshToken: string }>(

@@ -3,6 +3,7 @@
 // Tokens are single-use and stored hashed (one-time-tokens.ts); the e-mails themselves (template,
 // link, idempotency) belong to notifications (account-emails.ts).
 import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { sha256Hex } from "../../platform/crypto.ts";
 import { type User, users } from "../../platform/db/schema/index.ts";
 import { actingAs } from "../../platform/principal.ts";
@@ -77,9 +78,11 @@ export async function issueAndSend(
   type: OneTimeTokenType,
   data: Record<string, unknown> | null = null,
   to?: string,
+  /** Statements (an audit row) that commit with the token. */
+  alsoDo: BatchItem<"pg">[] = [],
 ) {
   const issued = await issueOneTimeToken(deps.db, user.id, type, data, deps.now());
-  await deps.db.batch([...issued.statements]);
+  await deps.db.batch([...issued.statements, ...alsoDo]);
   await sendAccountEmail(deps, { user, kind: type, token: issued.token, to });
 }
 
@@ -100,30 +103,55 @@ export async function verifyEmail(deps: AccountDeps, input: { token?: string; id
           and type in ('email_verification', 'email_change') and expires > ${now}::timestamptz
         returning identifier, type, data
       )
-      update users u set
-        "emailVerified" = ${now}::timestamptz,
-        email = case when t.type = 'email_change' then lower(t.data->>'newEmail') else u.email end,
-        "updatedAt" = ${now}::timestamptz
-      from t where u.id = t.identifier
-      returning u.id, t.type as kind`);
+      , u as (
+        update users u set
+          "emailVerified" = ${now}::timestamptz,
+          email = case when t.type = 'email_change' then lower(t.data->>'newEmail') else u.email end,
+          "updatedAt" = ${now}::timestamptz
+        from t where u.id = t.identifier
+        returning u.id, t.type as kind
+      ),
+      a as (
+        -- The audit row commits with the change, in the same statement.
+        insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
+        select case when kind = 'email_change' then 'account.email_changed' else 'auth.email_verified' end,
+          'user', id, 'user', id, ${deps.actor.ip}, ${deps.actor.userAgent}, '{}'::jsonb
+        from u
+      )
+      select id, kind from u`);
   } catch (err) {
     if (isUniqueViolation(err)) throw authError("CONFLICT", "email_exists");
     throw err;
   }
-  const row = res.rows[0];
-  if (!row) throw authError("INVALID_REQUEST", "invalid_token");
-  await auditInsert(deps.db, {
-    action: row.kind === "email_change" ? "account.email_changed" : "auth.email_verified",
-    actor: actingAs(deps.actor, "user", row.id),
-    targetType: "user",
-    targetId: row.id,
-  });
+  if (!res.rows[0]) throw authError("INVALID_REQUEST", "invalid_token");
+}
+
+/**
+ * Forgot-password and magic-link requests do the same thing whether or not the address has an
+ * account: validate, queue one job, answer. The job looks the account up and sends the e-mail,
+ * so neither the answer nor its timing tells a stranger whether the address is registered.
+ */
+export const TOKEN_EMAIL_JOB = "account.token-email";
+export type TokenEmailKind = "password_reset" | "magic_link";
+
+async function queueTokenEmail(deps: Pick<AccountDeps, "enqueue">, kind: TokenEmailKind, email: string) {
+  await deps.enqueue(TOKEN_EMAIL_JOB, { kind, email }, { priority: "critical" });
+}
+
+/** The job's work: an active account gets its token e-mail; anything else, nothing. */
+export async function sendTokenEmail(
+  deps: AccountDeps,
+  kind: TokenEmailKind,
+  email: string,
+): Promise<boolean> {
+  const user = await findUserByEmail(deps.db, email);
+  if (!user?.isActive) return false;
+  await issueAndSend(deps, user, kind);
+  return true;
 }
 
 export async function forgotPassword(deps: AccountDeps, input: { email?: string }): Promise<void> {
-  const email = requireEmail(input.email, "missing_email");
-  const user = await findUserByEmail(deps.db, email);
-  if (user?.isActive) await issueAndSend(deps, user, "password_reset");
+  await queueTokenEmail(deps, "password_reset", requireEmail(input.email, "missing_email"));
 }
 
 export async function resetPassword(
@@ -137,8 +165,13 @@ export async function resetPassword(
   const problem = passwordProblem(input.password);
   if (problem) throw authError("INVALID_REQUEST", problem);
   const hash = await sha256Hex(input.token);
-  const newHash = await hashPassword(input.password);
   const iso = deps.now().toISOString();
+  // The token first: bcrypt (deliberately slow) runs only for a live reset token.
+  const live = await deps.db.execute(sql`
+    select 1 from verification_tokens
+    where identifier = ${input.id} and token = ${hash} and type = 'password_reset' and expires > ${iso}::timestamptz`);
+  if (live.rows.length === 0) throw authError("INVALID_REQUEST", "invalid_token");
+  const newHash = await hashPassword(input.password);
   // One transaction: consume the token and set the password; revoke sessions only if it did.
   const [updated] = await deps.db.batch([
     deps.db.execute<{ id: string }>(sql`
@@ -150,6 +183,11 @@ export async function resetPassword(
       update users set password = ${newHash}, "updatedAt" = ${iso}::timestamptz,
         "emailVerified" = coalesce("emailVerified", ${iso}::timestamptz)
       where id in (select identifier from t) returning id`),
+    // The audit row, in the same transaction, only if the password changed.
+    deps.db.execute(sql`
+      insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
+      select 'auth.password_reset', 'user', ${input.id}, 'user', ${input.id}, ${deps.actor.ip}, ${deps.actor.userAgent}, '{}'::jsonb
+      where exists (select 1 from users where id = ${input.id} and password = ${newHash})`),
     // Twice: see refresh-tokens.ts (a rotation committing meanwhile leaves no live successor).
     ...[0, 1].map(() =>
       deps.db.execute(sql`
@@ -159,16 +197,8 @@ export async function resetPassword(
     ),
   ]);
   if (!updated.rows[0]) throw authError("INVALID_REQUEST", "invalid_token");
-  await auditInsert(deps.db, {
-    action: "auth.password_reset",
-    actor: actingAs(deps.actor, "user", input.id),
-    targetType: "user",
-    targetId: input.id,
-  });
 }
 
 export async function requestMagicLink(deps: AccountDeps, input: { email?: string }): Promise<void> {
-  const email = requireEmail(input.email, "missing_email");
-  const user = await findUserByEmail(deps.db, email);
-  if (user?.isActive) await issueAndSend(deps, user, "magic_link");
+  await queueTokenEmail(deps, "magic_link", requireEmail(input.email, "missing_email"));
 }

@@ -1,6 +1,7 @@
 // Managed service keys: `nb_<8-char prefix>_<secret>`, stored as prefix + SHA-256, found by
 // prefix, compared in constant time; plus the root BACKEND_API_KEY.
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { constantTimeEqual, randomAlphanumeric, sha256Hex } from "../../platform/crypto.ts";
 import type { Database } from "../../platform/db/client.ts";
 import { type ApiKey, apiKeys } from "../../platform/db/schema/index.ts";
@@ -16,24 +17,33 @@ export interface ServiceIdentity {
   scopes: readonly string[];
 }
 
+/**
+ * Creates a key. `alsoDo` adds statements (the audit row) to the same batch, so the key and its
+ * record commit together.
+ */
 export async function createApiKey(
   db: Database,
   input: { name: string; scopes: ApiKeyScope[]; createdBy: string | null; expiresAt: Date | null },
+  alsoDo: (key: {
+    id: string;
+    name: string;
+    prefix: string;
+    scopes: string[];
+  }) => BatchItem<"pg">[] = () => [],
 ): Promise<{ key: string; row: ApiKey }> {
   const prefix = randomAlphanumeric(8);
   const key = `nb_${prefix}_${randomAlphanumeric(40)}`;
-  const [row] = await db
-    .insert(apiKeys)
-    .values({
-      id: crypto.randomUUID(),
-      name: input.name,
-      prefix,
-      keyHash: await sha256Hex(key),
-      scopes: [...new Set(input.scopes)],
-      createdBy: input.createdBy,
-      expiresAt: input.expiresAt,
-    })
-    .returning();
+  const values = {
+    id: crypto.randomUUID(),
+    name: input.name,
+    prefix,
+    keyHash: await sha256Hex(key),
+    scopes: [...new Set(input.scopes)],
+    createdBy: input.createdBy,
+    expiresAt: input.expiresAt,
+  };
+  const [inserted] = await db.batch([db.insert(apiKeys).values(values).returning(), ...alsoDo(values)]);
+  const row = inserted[0];
   if (!row) throw new Error("api key insert returned nothing");
   return { key, row };
 }
@@ -42,14 +52,26 @@ export function listApiKeys(db: Database): Promise<ApiKey[]> {
   return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
 }
 
-/** Revokes a key; returns it, or undefined when no such key exists. Revoking twice is harmless. */
-export async function revokeApiKey(db: Database, id: string): Promise<ApiKey | undefined> {
-  const [row] = await db
-    .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-    .where(eq(apiKeys.id, id))
-    .returning();
-  return row;
+/**
+ * Revokes a key (with `alsoDo`'s statements in the same batch); returns it, or undefined when no
+ * such key exists. Revoking twice is harmless.
+ */
+export async function revokeApiKey(
+  db: Database,
+  id: string,
+  alsoDo: BatchItem<"pg">[] = [],
+): Promise<ApiKey | undefined> {
+  const [existing] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id));
+  if (!existing) return undefined;
+  const [updated] = await db.batch([
+    db
+      .update(apiKeys)
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+      .where(eq(apiKeys.id, id))
+      .returning(),
+    ...alsoDo,
+  ]);
+  return updated[0];
 }
 
 /**

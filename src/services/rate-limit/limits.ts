@@ -98,6 +98,18 @@ export const LIMITS = {
     key: "user",
     description: "e-mail existence checks per caller",
   },
+  "account.password.user": {
+    capacity: 5,
+    periodSeconds: 15 * MIN,
+    key: "user",
+    description: "password change attempts per user",
+  },
+  "account.email.user": {
+    capacity: 5,
+    periodSeconds: HOUR,
+    key: "user",
+    description: "e-mail change requests per user",
+  },
   "public.stats": { capacity: 120, periodSeconds: MIN, key: "ip", description: "public stats per client IP" },
   "hytale.device-code": {
     capacity: 5,
