@@ -1,7 +1,7 @@
 // `npm run dev`: embedded Postgres (persisted under .data/, `--reset` wipes it) + migrations +
 // the Neon-protocol shim, then `wrangler dev --test-scheduled` pointed at them. Ctrl-C stops all.
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeResend } from "./fakes/resend.ts";
@@ -105,7 +105,19 @@ const wranglerArgs = [
   "--test-scheduled",
   "--show-interactive-dev-session=false",
 ];
-for (const [k, v] of Object.entries(vars)) wranglerArgs.push("--var", `${k}:${v}`);
+// Secrets never go on the command line (any local user could read them in `ps`): wrangler reads
+// them from an env file only this user can read.
+const envFile = join(dataDir, "dev.env");
+mkdirSync(dataDir, { recursive: true });
+writeFileSync(
+  envFile,
+  `${Object.entries(vars)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join("\n")}\n`,
+  { mode: 0o600 },
+);
+chmodSync(envFile, 0o600);
+wranglerArgs.push("--env-file", envFile);
 
 const wrangler: ChildProcess = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), wranglerArgs, {
   cwd: repoRoot,
