@@ -42,6 +42,18 @@ describe("secrets at rest", () => {
     expect(await decryptSecret(ring, "plain-old-value")).toBe("plain-old-value");
   });
 
+  it("binds a ciphertext to where it lives: it decrypts there and nowhere else", async () => {
+    const ring = await keyRing({ encryptionKey: k1, encryptionKeys: undefined });
+    const stored = await encryptSecret(ring, "re_live_123", "config.value:resend_api_key");
+    expect(stored.startsWith("enc:v2:k1:")).toBe(true);
+    expect(await decryptSecret(ring, stored, "config.value:resend_api_key")).toBe("re_live_123");
+    await expect(decryptSecret(ring, stored, "config.value:github_token")).rejects.toThrow(/authentication/);
+    await expect(decryptSecret(ring, stored)).rejects.toThrow(/bound/);
+    // Values written before binding (enc:v1) keep reading.
+    const old = await encryptSecret(ring, "legacy");
+    expect(await decryptSecret(ring, old, "config.value:anything")).toBe("legacy");
+  });
+
   it("refuses a tampered value", async () => {
     const ring = await keyRing({ encryptionKey: k1, encryptionKeys: undefined });
     const stored = await encryptSecret(ring, "value");

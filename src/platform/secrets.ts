@@ -1,4 +1,5 @@
-// Secrets at rest: AES-256-GCM with a key id ("enc:v1:<keyId>:<base64 nonce|ciphertext|tag>").
+// Secrets at rest: AES-256-GCM with a key id ("enc:v2:<keyId>:<base64 nonce|ciphertext|tag>",
+// bound to where it is stored through additional data; "enc:v1:" values, without, still read).
 // Keys: ENCRYPTION_KEY is id "k1" (or ENCRYPTION_KEYS = "id:base64,id:base64" for rotation; the
 // first listed encrypts). Values upstream wrote (base64 nonce+ciphertext, no prefix) still decrypt
 // with ENCRYPTION_KEY; anything else is read as legacy plaintext, as upstream did.
@@ -60,46 +61,58 @@ export function keyRing(config: Pick<Config, "encryptionKey" | "encryptionKeys">
   return ring;
 }
 
-export async function encryptSecret(ring: KeyRing, plaintext: string): Promise<string> {
+const PREFIX_BOUND = "enc:v2:";
+
+/**
+ * Encrypts a secret. With `boundTo` (where the value lives, e.g. `config.value:resend_api_key`)
+ * the name is AES-GCM additional data (format `enc:v2:`): the ciphertext only decrypts there, so
+ * one row's secret pasted into another row does not decrypt.
+ */
+export async function encryptSecret(ring: KeyRing, plaintext: string, boundTo?: string): Promise<string> {
   if (plaintext === "") return "";
   if (!ring.primary) throw new Error("no encryption key configured");
   const iv = crypto.getRandomValues(new Uint8Array(12));
+  const params: SubtleCryptoEncryptAlgorithm =
+    boundTo === undefined
+      ? { name: "AES-GCM", iv }
+      : { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(boundTo) };
   const ct = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv },
-      ring.primary.key,
-      new TextEncoder().encode(plaintext),
-    ),
+    await crypto.subtle.encrypt(params, ring.primary.key, new TextEncoder().encode(plaintext)),
   );
   const packed = new Uint8Array(iv.length + ct.length);
   packed.set(iv);
   packed.set(ct, iv.length);
-  return `${PREFIX}${ring.primary.id}:${b64encode(packed)}`;
+  return `${boundTo === undefined ? PREFIX : PREFIX_BOUND}${ring.primary.id}:${b64encode(packed)}`;
 }
 
-async function open(key: CryptoKey, packed: Uint8Array): Promise<string | undefined> {
+async function open(key: CryptoKey, packed: Uint8Array, boundTo?: string): Promise<string | undefined> {
   if (packed.length < 12 + 16) return undefined;
   try {
-    const pt = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: packed.slice(0, 12) },
-      key,
-      packed.slice(12),
-    );
+    const params: SubtleCryptoEncryptAlgorithm =
+      boundTo === undefined
+        ? { name: "AES-GCM", iv: packed.slice(0, 12) }
+        : { name: "AES-GCM", iv: packed.slice(0, 12), additionalData: new TextEncoder().encode(boundTo) };
+    const pt = await crypto.subtle.decrypt(params, key, packed.slice(12));
     return new TextDecoder().decode(pt);
   } catch {
     return undefined;
   }
 }
 
-/** Decrypts our format, then upstream's, else returns the value as legacy plaintext. */
-export async function decryptSecret(ring: KeyRing, stored: string): Promise<string> {
+/**
+ * Decrypts our formats (`enc:v2:` needs the same `boundTo` it was written with), then upstream's,
+ * else returns the value as legacy plaintext. Throws when a value of ours does not authenticate.
+ */
+export async function decryptSecret(ring: KeyRing, stored: string, boundTo?: string): Promise<string> {
   if (stored === "") return "";
-  if (stored.startsWith(PREFIX)) {
-    const rest = stored.slice(PREFIX.length);
+  const bound = stored.startsWith(PREFIX_BOUND);
+  if (bound || stored.startsWith(PREFIX)) {
+    const rest = stored.slice((bound ? PREFIX_BOUND : PREFIX).length);
     const i = rest.indexOf(":");
     const key = ring.byId.get(rest.slice(0, i));
     if (!key) throw new Error(`unknown encryption key id "${rest.slice(0, i)}"`);
-    const value = await open(key, b64decode(rest.slice(i + 1)));
+    if (bound && boundTo === undefined) throw new Error("secret is bound to a place that was not given");
+    const value = await open(key, b64decode(rest.slice(i + 1)), bound ? boundTo : undefined);
     if (value === undefined) throw new Error("secret failed authentication");
     return value;
   }

@@ -1,7 +1,7 @@
 // The settings store: declared keys, secrets encrypted at rest and masked in views, the mask and
 // empty secrets ignored on write, omitted keys (booleans included) never reset, audit of key names.
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { testDb, testDeps, uid } from "../../../test/helpers.ts";
 import { auditLogs } from "../../platform/db/schema/index.ts";
 import { parseSetting, SECRET_MASK, SETTINGS, serializeSetting } from "./keys.ts";
@@ -47,7 +47,7 @@ describe("settings store (database)", () => {
     const stored = await db.execute<{ value: string }>(
       sql`select value from config where key = 'crowdin_personal_token'`,
     );
-    expect(stored.rows[0]?.value.startsWith("enc:v1:")).toBe(true);
+    expect(stored.rows[0]?.value.startsWith("enc:v2:")).toBe(true);
     expect(stored.rows[0]?.value).not.toContain(secret);
 
     await writeSettings(
@@ -78,6 +78,23 @@ describe("settings store (database)", () => {
     );
     expect(JSON.stringify(audit)).not.toContain(secret);
     expect(audit.every((a) => a.actorId === "admin-1")).toBe(true);
+  });
+
+  it("reads a secret pasted from another row as unset, never as that row's secret", async () => {
+    const db = testDb();
+    const deps = testDeps();
+    const audit = { action: "settings.changed", targetId: uid("settings") };
+    await writeSettings(deps, { scalar_api_key: "scalar-secret-1" }, audit);
+    await db.execute(sql`insert into config (key, value) select 'virtfusion_api_key', value from config where key = 'scalar_api_key'
+      on conflict (key) do update set value = excluded.value`);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const s = await readSettings(deps, ["scalar_api_key", "virtfusion_api_key"]);
+      expect(s.text("scalar_api_key")).toBe("scalar-secret-1");
+      expect(s.text("virtfusion_api_key")).toBeUndefined();
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it("refuses undeclared keys and wrong types with a clear 400", async () => {

@@ -8,6 +8,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { config as configTable } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
+import { log } from "../../platform/log.ts";
 import { decryptSecret, encryptSecret, keyRing } from "../../platform/secrets.ts";
 import { auditInsert } from "../audit/audit.ts";
 import {
@@ -26,6 +27,9 @@ export interface Settings {
   /** The stored text (secrets decrypted), or undefined when absent or empty. */
   text(key: SettingKey): string | undefined;
 }
+
+/** Where a setting's secret lives: its ciphertext decrypts only under this name. */
+const boundTo = (key: string) => `config.value:${key}`;
 
 function known(key: string): SettingDefinition {
   const def = definitionOf(key);
@@ -48,7 +52,17 @@ export async function readSettings(
   const secrets = rows.filter((r) => definitionOf(r.key)?.kind === "secret" && r.value !== "");
   const ring = secrets.length ? await keyRing(deps.config) : undefined;
   for (const r of rows) {
-    texts.set(r.key, ring && secrets.includes(r) ? await decryptSecret(ring, r.value) : r.value);
+    if (!ring || !secrets.includes(r)) {
+      texts.set(r.key, r.value);
+      continue;
+    }
+    try {
+      texts.set(r.key, await decryptSecret(ring, r.value, boundTo(r.key)));
+    } catch (err) {
+      // A value that does not authenticate here (tampered, or pasted from another row) reads as
+      // unset: never as its ciphertext, never as someone else's secret.
+      log("error", "setting secret does not decrypt; treated as unset", { key: r.key, error: err });
+    }
   }
   return {
     get: <K extends SettingKey>(key: K) => parseSetting(known(key), texts.get(key)) as SettingValue<K>,
@@ -87,7 +101,8 @@ export async function settingWrites(
       throw new AppError("INVALID_REQUEST", `Invalid value for setting "${key}": ${(err as Error).message}`);
     }
     if (text === undefined) continue;
-    const stored = def.kind === "secret" ? await encryptSecret(await keyRing(deps.config), text) : text;
+    const stored =
+      def.kind === "secret" ? await encryptSecret(await keyRing(deps.config), text, boundTo(key)) : text;
     statements.push(
       deps.db.execute(sql`insert into config (key, value, description) values (${key}, ${stored}, ${def.description})
         on conflict (key) do update set value = excluded.value, "updatedAt" = now()`),
