@@ -3,6 +3,7 @@
 // the notice and live event each end sends. Admin routes, service routes and the auto-sync cron
 // all start runs through startRun().
 import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { type SyncLog, syncCursors, syncLogs } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
@@ -61,8 +62,15 @@ export interface StartRunInput {
   skipUsers?: boolean;
 }
 
-/** Creates the run and its chain cursor in one batch and sends the first page. */
-export async function createRun(deps: RunDeps, input: StartRunInput): Promise<CreateRunResult> {
+/**
+ * Creates the run and its chain cursor (with `alsoDo`'s statements — the trigger's audit row — in
+ * the same batch) and sends the first page.
+ */
+export async function createRun(
+  deps: RunDeps,
+  input: StartRunInput,
+  alsoDo: (id: string) => BatchItem<"pg">[] = () => [],
+): Promise<CreateRunResult> {
   const { db } = deps;
   const id = crypto.randomUUID();
   const metadata = {
@@ -81,6 +89,7 @@ export async function createRun(deps: RunDeps, input: StartRunInput): Promise<Cr
         step: "chain",
         cursor: initialChain(stepsFor(input.type, input.skipUsers)),
       }),
+      ...alsoDo(id),
     ]);
     const log = inserted[0];
     if (!log) throw new Error("sync log insert returned nothing");
@@ -102,17 +111,16 @@ export async function createRun(deps: RunDeps, input: StartRunInput): Promise<Cr
 
 /** Starts a run (or finds the running one) and audits a new trigger with the seam's actor. */
 export async function startRun(deps: RunDeps & Pick<Deps, "actor">, input: StartRunInput) {
-  const run = await createRun(deps, input);
-  if (!run.alreadyRunning) {
-    await auditInsert(deps.db, {
+  const run = await createRun(deps, input, (id) => [
+    auditInsert(deps.db, {
       action: "sync.triggered",
       actor: deps.actor,
       targetType: "sync",
-      targetId: run.log.id,
+      targetId: id,
       details: { type: input.type, ...(deps.actor.type === "system" ? { by: input.requestedBy } : {}) },
-    });
-    deps.events.publish("sync.started", { syncLogId: run.log.id, type: input.type });
-  }
+    }),
+  ]);
+  if (!run.alreadyRunning) deps.events.publish("sync.started", { syncLogId: run.log.id, type: input.type });
   return run;
 }
 
@@ -215,6 +223,7 @@ export async function failRunFromDeadPage(payload: unknown, deps: RunDeps): Prom
 export async function cancelRun(
   deps: Pick<Deps, "db" | "now">,
   id?: string,
+  audit?: Deps["actor"],
 ): Promise<{ log?: SyncLog; cancelled: boolean }> {
   const { db } = deps;
   const target = id
@@ -222,32 +231,37 @@ export async function cancelRun(
     : (await db.select().from(syncLogs).orderBy(desc(syncLogs.startedAt)).limit(1))[0];
   if (!target) return { cancelled: false };
   const now = deps.now();
-  const [updated] = await db
-    .update(syncLogs)
-    .set({
-      status: "CANCELLED",
-      cancelledAt: now,
-      completedAt: now,
-      durationSeconds: sql`greatest(0, round(extract(epoch from now() - ${syncLogs.startedAt})))::int`,
-      metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: seconds(deps) })}::jsonb`,
-      updatedAt: now,
-    })
-    .where(and(eq(syncLogs.id, target.id), inArray(syncLogs.status, ["PENDING", "RUNNING"])))
-    .returning();
+  const [cancelled] = await db.batch([
+    db
+      .update(syncLogs)
+      .set({
+        status: "CANCELLED",
+        cancelledAt: now,
+        completedAt: now,
+        durationSeconds: sql`greatest(0, round(extract(epoch from now() - ${syncLogs.startedAt})))::int`,
+        metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: seconds(deps) })}::jsonb`,
+        updatedAt: now,
+      })
+      .where(and(eq(syncLogs.id, target.id), inArray(syncLogs.status, ["PENDING", "RUNNING"])))
+      .returning(),
+    // The audit row commits with the cancel, and only if this call cancelled the run.
+    ...(audit
+      ? [
+          db.execute(sql`insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
+            select 'sync.cancelled', ${audit.type}, ${audit.id}, 'sync', id, ${audit.ip}, ${audit.userAgent}, '{}'::jsonb
+            from sync_logs where id = ${target.id} and status = 'CANCELLED' and "cancelledAt" = ${now.toISOString()}::timestamptz`),
+        ]
+      : []),
+  ]);
+  const updated = cancelled[0];
   return updated ? { log: updated, cancelled: true } : { log: target, cancelled: false };
 }
 
 /** Cancels a run (the latest when no id) and audits it: admin and service routes alike. */
 export async function cancelAndAudit(deps: Pick<Deps, "db" | "now" | "actor" | "events">, id?: string) {
-  const result = await cancelRun(deps, id);
+  const result = await cancelRun(deps, id, deps.actor);
   if (!result.log) throw new AppError("NOT_FOUND", "Sync log not found");
   if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
-  await auditInsert(deps.db, {
-    action: "sync.cancelled",
-    actor: deps.actor,
-    targetType: "sync",
-    targetId: result.log.id,
-  });
   deps.events.publish("sync.finished", { syncLogId: result.log.id, status: "CANCELLED" });
   return result.log;
 }

@@ -18,7 +18,7 @@ import {
 import { addFault, clearFaults, mutatePanel, panelAll } from "../../../test/panel.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import worker from "../../index.ts";
-import { syncLogs, users } from "../../platform/db/schema/index.ts";
+import { auditLogs, syncLogs, users } from "../../platform/db/schema/index.ts";
 import { handleSyncPage } from "./sync-engine.ts";
 
 type Log = {
@@ -402,6 +402,11 @@ describe("panel sync", () => {
       headers: { ...bearer(admin.token), "content-type": "application/json" },
     });
     expect(again.res.status).toBe(400);
+    // Trigger and cancel each left exactly one audit row, naming the admin (the refused second
+    // trigger and the refused second cancel left none).
+    const rows = await testDb().select().from(auditLogs).where(eq(auditLogs.targetId, first.sync_log_id));
+    expect(rows.map((r) => r.action).sort()).toEqual(["sync.cancelled", "sync.triggered"]);
+    expect(rows.every((r) => r.actorId === admin.user.id)).toBe(true);
   });
 });
 
