@@ -4,6 +4,7 @@
 import * as z from "zod";
 import { AppError } from "../../platform/errors.ts";
 import type { JobTable } from "../../platform/jobs.types.ts";
+import { readSettings } from "../settings/settings.ts";
 import { EMAIL_TEMPLATES } from "./email.ts";
 import { renderEmail } from "./email-templates.ts";
 
@@ -19,7 +20,11 @@ export const emailJobs: JobTable = {
     const parsed = EmailPayload.safeParse(payload);
     if (!parsed.success)
       throw new AppError("INVALID_REQUEST", "invalid email job payload", { retryable: false });
-    const { resendApiKey, resendUrl, from } = ctx.config.email;
+    // The key and sender from settings first (changed without a restart), then the environment.
+    const settings = await readSettings(ctx, ["resend_api_key", "email_from"]);
+    const resendApiKey = settings.text("resend_api_key") ?? ctx.config.email.resendApiKey;
+    const from = settings.text("email_from") ?? ctx.config.email.from;
+    const { resendUrl } = ctx.config.email;
     if (!resendApiKey) {
       // Kept in dead_jobs (replayable once configured) rather than silently dropped.
       throw new AppError("UNAVAILABLE", "e-mail is not configured (RESEND_API_KEY)", { retryable: false });

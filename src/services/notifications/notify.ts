@@ -2,13 +2,21 @@
 // `notify.<type>` job (low priority, idempotent id) that the notification jobs deliver.
 import type { Deps } from "../../platform/deps.ts";
 
-export type NotificationEvent = {
-  type: "sync-finished";
-  syncLogId: string;
-  status: "COMPLETED" | "FAILED";
-  failedStep?: string;
-  error?: string;
-};
+export type NotificationEvent =
+  | {
+      type: "sync-finished";
+      syncLogId: string;
+      status: "COMPLETED" | "FAILED";
+      failedStep?: string;
+      error?: string;
+    }
+  | {
+      /** Admin settings saved: the changed field names only, never values. */
+      type: "settings-updated";
+      fields: string[];
+      by: string | null;
+      at: string;
+    };
 
 export type NotificationType = NotificationEvent["type"];
 
@@ -17,6 +25,8 @@ function jobId(event: NotificationEvent): string {
   switch (event.type) {
     case "sync-finished":
       return `notify:${event.syncLogId}`;
+    case "settings-updated":
+      return `notify:settings:${event.at}:${event.by ?? "system"}`;
   }
 }
 
