@@ -23,6 +23,7 @@ export default defineConfig({
           BACKEND_API_KEY: TEST_SECRETS.BACKEND_API_KEY,
           PG_BACKEND: inject("pgBackend"),
           RESEND_URL: inject("resendUrl"),
+          DISCORD_API_URL: inject("discordUrl"),
           RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,
           SITE_URL: "https://site.test",
           PTERODACTYL_URL: inject("panelUrl"),

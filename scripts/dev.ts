@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
+import { startFakeDiscord } from "./fakes/discord.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
 import { startLocalDatabase } from "./lib/local-database.ts";
@@ -51,6 +52,7 @@ const PASSTHROUGH = [
   "RESEND_URL",
   "SITE_URL",
   "SENTRY_DSN",
+  "DISCORD_API_URL",
 ];
 
 const db = await startLocalDatabase({ kind, dataDir: pgDir });
@@ -95,6 +97,19 @@ if (mailCatcher) {
   vars.RESEND_URL = mailCatcher.url;
   vars.RESEND_API_KEY = "re_dev_mail_catcher";
 }
+
+// No DISCORD_API_URL: Discord posts go to a local fake that accepts any webhook and prints each
+// embed here (set DISCORD_API_URL=https://discord.com to post for real).
+const discordFake = process.env.DISCORD_API_URL
+  ? undefined
+  : await startFakeDiscord({
+      acceptAny: true,
+      onMessage: (m) =>
+        console.log(
+          `[dev] discord ← webhook ${m.webhookId}: ${m.body.embeds?.map((e) => e.title).join(" | ") ?? ""}`,
+        ),
+    });
+if (discordFake) vars.DISCORD_API_URL = discordFake.url;
 
 const wranglerArgs = [
   "dev",
@@ -144,6 +159,7 @@ async function shutdown(code: number): Promise<void> {
   await new Promise((r) => (wrangler.exitCode === null ? wrangler.once("exit", r) : r(null)));
   await demoPanel?.close();
   await mailCatcher?.close();
+  await discordFake?.close();
   await db.stop();
   clearDevState();
   console.log("[dev] stopped");

@@ -12,6 +12,7 @@ import { authRoutes } from "./areas/auth/auth.routes.ts";
 import { dashboardRoutes } from "./areas/dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./areas/health/health.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
+import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
 import { serviceStatsRoutes } from "./areas/stats/service-stats.routes.ts";
 import { statsRoutes } from "./areas/stats/stats.routes.ts";
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/", emailRoutes);
   app.route("/", rateLimitRoutes);
   app.route("/", settingsRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", adminSyncRoutes);
   app.route("/", serviceSyncRoutes);
   app.route("/", syncStreamRoutes);

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
+import { startFakeDiscord } from "../scripts/fakes/discord.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 import { checkRunLogs } from "./log-leaks.ts";
@@ -27,6 +28,8 @@ export default async function setup(project: TestProject) {
   project.provide("pgBackend", pg.kind);
   const resend = await startFakeResend(RESEND_TEST_KEY);
   project.provide("resendUrl", resend.url);
+  const discord = await startFakeDiscord();
+  project.provide("discordUrl", discord.url);
   // Big enough that every listing spans several 100-row pages.
   const panel = await startDemoPanel({
     sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
@@ -40,6 +43,7 @@ export default async function setup(project: TestProject) {
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
     await resend.close();
+    await discord.close();
     await panel.close();
     await db.stop();
     const { lines, leaks } = checkRunLogs([panel.applicationKey, panel.clientKey]);

@@ -7,6 +7,7 @@ declare module "vitest" {
     neonFetchEndpoint: string;
     pgBackend: string;
     resendUrl: string;
+    discordUrl: string;
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;

@@ -25,6 +25,7 @@ export interface SecretBindings {
   SITE_URL?: string;
   SENTRY_DSN?: string;
   NEON_FETCH_ENDPOINT?: string;
+  DISCORD_API_URL?: string;
 }
 
 export type Bindings = Env & SecretBindings;
@@ -95,6 +96,7 @@ const configSchema = z
     SITE_URL: optionalUrl,
     SENTRY_DSN: optionalUrl,
     NEON_FETCH_ENDPOINT: optionalUrl,
+    DISCORD_API_URL: optionalUrl,
     JOBS_CRITICAL: queueBinding,
     JOBS_DEFAULT: queueBinding,
     JOBS_LOW: queueBinding,
@@ -113,6 +115,9 @@ const configSchema = z
     }
     if (c.ENVIRONMENT === "production" && c.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "not allowed in production" });
+    }
+    if (c.ENVIRONMENT === "production" && c.DISCORD_API_URL) {
+      ctx.addIssue({ code: "custom", path: ["DISCORD_API_URL"], message: "not allowed in production" });
     }
   });
 
@@ -138,6 +143,8 @@ export interface Config {
   email: { resendApiKey?: string; from: string; resendUrl: string };
   siteUrl?: string;
   sentryDsn?: string;
+  /** Dev/test only (refused in production): where posts to Discord's webhook addresses go. */
+  discordApiUrl?: string;
   queues: { critical: Queue; default: Queue; low: Queue };
   /** Typed by `wrangler types` from the exported class: stubs have take()/clamp()/peek(). */
   rateLimiter: Env["RATE_LIMITER"];
@@ -192,6 +199,7 @@ function toConfig(p: ParsedConfig): Config {
     },
     siteUrl: p.SITE_URL,
     sentryDsn: p.SENTRY_DSN,
+    discordApiUrl: p.DISCORD_API_URL?.replace(/\/+$/, ""),
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,
   };

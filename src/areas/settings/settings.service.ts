@@ -6,6 +6,7 @@ import { discordWebhooks } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import { errorText } from "../../platform/log.ts";
+import { maskedWebhookUrl } from "../../services/notifications/discord.ts";
 import { notify } from "../../services/notifications/notify.ts";
 import { panelConnection } from "../../services/panel/connection.ts";
 import { panelDeps, panelRequest } from "../../services/panel/panel-client.ts";
@@ -41,11 +42,6 @@ function fieldsOf(s: Settings): Record<SettingsField, unknown> {
     else out[f] = s.get(d.key);
   }
   return out;
-}
-
-/** A Discord webhook URL with its token part masked. */
-function maskedWebhookUrl(url: string): string {
-  return url.replace(/(\/api\/webhooks\/[^/]+\/).+$/, `$1${SECRET_MASK}`);
 }
 
 async function adminWebhooks(deps: Pick<Deps, "db">) {
