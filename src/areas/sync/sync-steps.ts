@@ -1,7 +1,10 @@
 // The sync steps: for a cursor position, fetch one panel page (or a nest's eggs) and build the
-// page's bulk statements. Pure of queue and run bookkeeping (see sync-engine.ts).
+// page's bulk statements from its units (a panel row with what it carries), so a page the
+// database refuses can be rebuilt for any subset of its units (quarantine, sync-quarantine.ts).
+// Listings are read in id order where the panel allows a sort. Pure of queue and run bookkeeping.
 import { type SQL, sql } from "drizzle-orm";
 import type { Deps } from "../../platform/deps.ts";
+import { AppError } from "../../platform/errors.ts";
 import type {
   FractalList,
   PanelAllocation,
@@ -16,11 +19,11 @@ import type {
   PanelUser,
 } from "../../services/panel/panel.types.ts";
 import { type PanelDeps, panelPage, panelRequest, related } from "../../services/panel/panel-client.ts";
+import { type SweepStats, sweepPage } from "./sync-sweep.ts";
 import {
   type DatabaseRow,
   type ServerRow,
   type SubuserRow,
-  type SweepResource,
   serverStatus,
   upsertAllocations,
   upsertLocations,
@@ -30,10 +33,11 @@ import {
   upsertUsers,
 } from "./sync-writes.ts";
 
+/** The listing steps of a full run; every run that lists something ends with the "sweep" step. */
 export const STEPS = ["locations", "nodes", "allocations", "nests", "users", "servers"] as const;
-export type StepName = (typeof STEPS)[number];
+export type StepName = (typeof STEPS)[number] | "sweep";
 
-/** Overall progress when a step starts; the last step ends at 85, finalising reaches 100. */
+/** Overall progress when a step starts; the last listing step ends at 85, finalising reaches 100. */
 export const MILESTONES: Record<StepName | "finalize" | "completed", number> = {
   locations: 0,
   nodes: 15,
@@ -41,18 +45,9 @@ export const MILESTONES: Record<StepName | "finalize" | "completed", number> = {
   nests: 45,
   users: 60,
   servers: 75,
+  sweep: 85,
   finalize: 85,
   completed: 100,
-};
-
-/** What each step's complete listing allows us to sweep. Users are never swept. */
-export const SWEEPS: Record<StepName, SweepResource[]> = {
-  locations: ["locations"],
-  nodes: ["nodes"],
-  allocations: ["allocations"],
-  nests: ["nests", "eggs", "egg_variables"],
-  users: [],
-  servers: ["servers", "server_subusers", "server_databases"],
 };
 
 export interface Cursor {
@@ -60,6 +55,21 @@ export interface Cursor {
   /** allocations: the node ids to walk and the index of the current one. */
   nodeIds?: number[];
   nodeIndex?: number;
+  /** sweep: the resource being swept, the last candidate id handled, its counts, refused resources. */
+  resourceIndex?: number;
+  afterId?: number;
+  sweep?: SweepStats;
+  refused?: string[];
+}
+
+/** A page's rows as units, so its statements can be rebuilt for any subset of them. */
+export interface PageUnits<U = unknown> {
+  resource: string;
+  units: U[];
+  id: (u: U) => number;
+  build: (units: U[]) => SQL[];
+  /** Panel ids this page lists per resource (dry runs record them). */
+  seen: (units: U[]) => Record<string, number[]>;
 }
 
 export interface PageResult {
@@ -70,28 +80,53 @@ export interface PageResult {
   /** The next cursor within this step, or null when the step's listing is complete. */
   next: Cursor | null;
   message: string;
+  /** Present for listing pages (absent for the sweep). */
+  rows?: PageUnits;
+  /** Merged into the run's metadata with the page. */
+  patch?: Record<string, unknown>;
 }
 
 /** A step reads the seam's database and the panel slice, for one run. */
-export interface StepContext extends Pick<Deps, "db"> {
+export interface StepContext extends Pick<Deps, "db" | "log"> {
   panel: PanelDeps;
   syncId: string;
+  /** The run's steps (which listings are complete when the sweep runs). */
+  steps: readonly StepName[];
+  dryRun: boolean;
+}
+
+function unitsOf<U>(
+  resource: string,
+  units: U[],
+  id: (u: U) => number,
+  build: (units: U[]) => SQL[],
+  seen?: (units: U[]) => Record<string, number[]>,
+): PageUnits {
+  const out: PageUnits<U> = {
+    resource,
+    units,
+    id,
+    build,
+    seen: seen ?? ((us) => ({ [resource]: us.map(id) })),
+  };
+  return out as unknown as PageUnits;
 }
 
 const nextPage = (page: number, totalPages: number): Cursor | null =>
   page < totalPages ? { page: page + 1 } : null;
 
-/** A plain paged listing written with one statement set per page. */
-async function listingPage<T>(
+/** A plain paged listing (in id order) written with one statement set per page. */
+async function listingPage<T extends { id: number }>(
   ctx: StepContext,
   path: string,
   cursor: Cursor,
   label: string,
   write: (items: T[]) => SQL[],
 ): Promise<PageResult> {
-  const p = await panelPage<T>(ctx.panel, path, cursor.page);
+  const p = await panelPage<T>(ctx.panel, path, cursor.page, undefined, "id");
   return {
     statements: write(p.items),
+    rows: unitsOf(label, p.items, (i) => i.id, write),
     processed: p.items.length,
     total: p.total,
     next: nextPage(p.page, p.totalPages),
@@ -102,20 +137,22 @@ async function listingPage<T>(
 export async function runStepPage(ctx: StepContext, step: StepName, cursor: Cursor): Promise<PageResult> {
   switch (step) {
     case "locations":
-      return listingPage<PanelLocation>(ctx, "/locations", cursor, "locations", (items) => [
+      return listingPage<PanelLocation>(ctx, "/locations", cursor, "locations", (items) =>
         upsertLocations(ctx.syncId, items),
-      ]);
+      );
     case "nodes":
-      return listingPage<PanelNode>(ctx, "/nodes", cursor, "nodes", (items) => [
+      return listingPage<PanelNode>(ctx, "/nodes", cursor, "nodes", (items) =>
         upsertNodes(ctx.syncId, items),
-      ]);
+      );
     case "allocations":
       return allocationsPage(ctx, cursor);
     case "nests": {
+      // The panel offers no sort on nests (nor on a node's allocations): the sweep confirms.
       const p = await panelPage<PanelNest>(ctx.panel, "/nests", cursor.page);
-      const eggs: PanelEgg[] = [];
-      const variables: PanelEggVariable[] = [];
+      const units: NestUnit[] = [];
       for (const nest of p.items) {
+        const unit: NestUnit = { nest, eggs: [], variables: [] };
+        units.push(unit);
         // The panel's egg listing is not paginated.
         const { body } = await panelRequest<FractalList<PanelEgg>>(
           ctx.panel,
@@ -126,13 +163,31 @@ export async function runStepPage(ctx: StepContext, step: StepName, cursor: Curs
           },
         );
         for (const egg of body?.data ?? []) {
-          eggs.push({ ...egg.attributes, nest: egg.attributes.nest ?? nest.id });
+          unit.eggs.push({ ...egg.attributes, nest: egg.attributes.nest ?? nest.id });
           for (const v of related<PanelEggVariable>(egg.attributes, "variables"))
-            variables.push({ ...v, egg_id: egg.attributes.id });
+            unit.variables.push({ ...v, egg_id: egg.attributes.id });
         }
       }
+      const build = (us: NestUnit[]) =>
+        upsertNests(
+          ctx.syncId,
+          us.map((u) => u.nest),
+          us.flatMap((u) => u.eggs),
+          us.flatMap((u) => u.variables),
+        );
+      const eggs = units.flatMap((u) => u.eggs);
       return {
-        statements: upsertNests(ctx.syncId, p.items, eggs, variables),
+        statements: build(units),
+        rows: unitsOf(
+          "nests",
+          units,
+          (u) => u.nest.id,
+          build,
+          (us) => ({
+            nests: us.map((u) => u.nest.id),
+            eggs: us.flatMap((u) => u.eggs.map((e) => e.id)),
+          }),
+        ),
         processed: p.items.length,
         total: p.total,
         next: nextPage(p.page, p.totalPages),
@@ -145,17 +200,33 @@ export async function runStepPage(ctx: StepContext, step: StepName, cursor: Curs
       ]);
     case "servers":
       return serversPage(ctx, cursor);
+    case "sweep":
+      return sweepPage(ctx, cursor);
   }
 }
 
+interface NestUnit {
+  nest: PanelNest;
+  eggs: PanelEgg[];
+  variables: PanelEggVariable[];
+}
+
+/** The nodes to read allocations from: the ones this run listed (else every live node). */
+async function nodesToWalk(ctx: StepContext): Promise<number[]> {
+  const listed = ctx.steps.includes("nodes");
+  const res = await ctx.db.execute<{ ids: number[] | null }>(
+    listed && !ctx.dryRun
+      ? sql`select array_agg(id order by id) as ids from nodes where "lastSeenSyncId" = ${ctx.syncId}`
+      : listed
+        ? sql`select array_agg(value::int order by value::int) as ids from sync_cursors c, jsonb_array_elements_text(c.cursor)
+            where c."syncLogId" = ${ctx.syncId} and c.step = 'seen:nodes'`
+        : sql`select array_agg(id order by id) as ids from nodes where "deletedAt" is null`,
+  );
+  return (res.rows[0]?.ids ?? []).map(Number);
+}
+
 async function allocationsPage(ctx: StepContext, cursor: Cursor): Promise<PageResult> {
-  let nodeIds = cursor.nodeIds;
-  if (!nodeIds) {
-    const res = await ctx.db.execute<{ ids: number[] | null }>(
-      sql`select array_agg(id order by id) as ids from nodes`,
-    );
-    nodeIds = (res.rows[0]?.ids ?? []).map(Number);
-  }
+  const nodeIds = cursor.nodeIds ?? (await nodesToWalk(ctx));
   const index = cursor.nodeIndex ?? 0;
   const nodeId = nodeIds[index];
   if (nodeId === undefined)
@@ -166,15 +237,29 @@ async function allocationsPage(ctx: StepContext, cursor: Cursor): Promise<PageRe
       next: null,
       message: "No nodes to read allocations from",
     };
-  const p = await panelPage<PanelAllocation>(ctx.panel, `/nodes/${nodeId}/allocations`, cursor.page);
+  const nextNode: Cursor | null =
+    index + 1 < nodeIds.length ? { page: 1, nodeIds, nodeIndex: index + 1 } : null;
+  let p: Awaited<ReturnType<typeof panelPage<PanelAllocation>>>;
+  try {
+    p = await panelPage<PanelAllocation>(ctx.panel, `/nodes/${nodeId}/allocations`, cursor.page);
+  } catch (err) {
+    // The node was deleted on the panel after it was listed: nothing to read, the sweep buries it.
+    if (!(err instanceof AppError && err.context.status === 404)) throw err;
+    return {
+      statements: [],
+      processed: 0,
+      total: 0,
+      next: nextNode,
+      message: `Node ${nodeId} is gone from the panel`,
+    };
+  }
+  const build = (items: PanelAllocation[]) =>
+    items.length ? upsertAllocations(ctx.syncId, nodeId, items) : [];
   const next: Cursor | null =
-    p.page < p.totalPages
-      ? { page: p.page + 1, nodeIds, nodeIndex: index }
-      : index + 1 < nodeIds.length
-        ? { page: 1, nodeIds, nodeIndex: index + 1 }
-        : null;
+    p.page < p.totalPages ? { page: p.page + 1, nodeIds, nodeIndex: index } : nextNode;
   return {
-    statements: p.items.length ? upsertAllocations(ctx.syncId, nodeId, p.items) : [],
+    statements: build(p.items),
+    rows: unitsOf("allocations", p.items, (a) => a.id, build),
     processed: p.items.length,
     total: p.total,
     next,
@@ -189,12 +274,13 @@ async function serversPage(ctx: StepContext, cursor: Cursor): Promise<PageResult
     "/servers",
     cursor.page,
     "allocations,subusers,databases.host",
+    "id",
   );
-  const servers: ServerRow[] = [];
-  const subusers: SubuserRow[] = [];
-  const databases: DatabaseRow[] = [];
+  const units: ServerUnit[] = [];
   for (const s of p.items) {
-    servers.push({
+    const subusers: SubuserRow[] = [];
+    const databases: DatabaseRow[] = [];
+    const server: ServerRow = {
       id: s.id,
       external_id: s.external_id,
       uuid: s.uuid,
@@ -211,7 +297,8 @@ async function serversPage(ctx: StepContext, cursor: Cursor): Promise<PageResult
       egg: s.egg,
       nest: s.nest,
       allocation_ids: related<{ id: number }>(s, "allocations").map((a) => a.id),
-    });
+    };
+    units.push({ server, subusers, databases });
     for (const su of related<PanelSubuser>(s, "subusers")) {
       subusers.push({ server_id: s.id, user_id: su.user_id, permissions: su.permissions ?? [] });
     }
@@ -229,11 +316,27 @@ async function serversPage(ctx: StepContext, cursor: Cursor): Promise<PageResult
       });
     }
   }
+  const build = (us: ServerUnit[]) =>
+    upsertServers(
+      ctx.syncId,
+      us.map((u) => u.server),
+      us.flatMap((u) => u.subusers),
+      us.flatMap((u) => u.databases),
+    );
+  const subusers = units.reduce((n, u) => n + u.subusers.length, 0);
+  const databases = units.reduce((n, u) => n + u.databases.length, 0);
   return {
-    statements: upsertServers(ctx.syncId, servers, subusers, databases),
+    statements: build(units),
+    rows: unitsOf("servers", units, (u) => u.server.id, build),
     processed: p.items.length,
     total: p.total,
     next: nextPage(p.page, p.totalPages),
-    message: `Synced servers page ${p.page}/${p.totalPages} (${subusers.length} subusers, ${databases.length} databases)`,
+    message: `Synced servers page ${p.page}/${p.totalPages} (${subusers} subusers, ${databases} databases)`,
   };
+}
+
+interface ServerUnit {
+  server: ServerRow;
+  subusers: SubuserRow[];
+  databases: DatabaseRow[];
 }
