@@ -1,8 +1,8 @@
-// The run lifecycle in one place: create (one active run at a time, enforced by the database)
-// and start with its audit, advance by a committed page, complete (sweeps), fail, cancel, and
-// the notice and live event each end sends. Admin routes, service routes and the auto-sync cron
-// all start runs through startRun().
-import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+// The run lifecycle: create (one active run at a time, enforced by the database) and start with
+// its audit, advance by a committed page, complete (child sweeps or a dry run's summary), fail,
+// recover a stalled chain, and the notice and live event each end sends (cancel: sync-cancel.ts).
+// Admin routes, service routes and the auto-sync cron all start runs through startRun().
+import { type SQL, sql } from "drizzle-orm";
 import { type SyncLog, syncCursors, syncLogs } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
@@ -230,50 +230,6 @@ export async function failRunFromDeadPage(payload: unknown, deps: RunDeps): Prom
   const last =
     typeof run.metadata?.lastError === "string" ? run.metadata.lastError : "page failed after retries";
   await failRun(deps, msg.syncLogId, run.cursor, `${last} (retries exhausted)`);
-}
-
-/**
- * Cancels a PENDING/RUNNING run at once (status CANCELLED); the engine's guard stops it before
- * its next page. Returns the run as it is now, or undefined when there is no such run.
- */
-export async function cancelRun(
-  deps: Pick<Deps, "db" | "now">,
-  id?: string,
-): Promise<{ log?: SyncLog; cancelled: boolean }> {
-  const { db } = deps;
-  const target = id
-    ? (await db.select().from(syncLogs).where(eq(syncLogs.id, id)))[0]
-    : (await db.select().from(syncLogs).orderBy(desc(syncLogs.startedAt)).limit(1))[0];
-  if (!target) return { cancelled: false };
-  const now = deps.now();
-  const [updated] = await db
-    .update(syncLogs)
-    .set({
-      status: "CANCELLED",
-      cancelledAt: now,
-      completedAt: now,
-      durationSeconds: sql`greatest(0, round(extract(epoch from now() - ${syncLogs.startedAt})))::int`,
-      metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: seconds(deps) })}::jsonb`,
-      updatedAt: now,
-    })
-    .where(and(eq(syncLogs.id, target.id), inArray(syncLogs.status, ["PENDING", "RUNNING"])))
-    .returning();
-  return updated ? { log: updated, cancelled: true } : { log: target, cancelled: false };
-}
-
-/** Cancels a run (the latest when no id) and audits it: admin and service routes alike. */
-export async function cancelAndAudit(deps: Pick<Deps, "db" | "now" | "actor" | "events">, id?: string) {
-  const result = await cancelRun(deps, id);
-  if (!result.log) throw new AppError("NOT_FOUND", "Sync log not found");
-  if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
-  await auditInsert(deps.db, {
-    action: "sync.cancelled",
-    actor: deps.actor,
-    targetType: "sync",
-    targetId: result.log.id,
-  });
-  deps.events.publish("sync.finished", { syncLogId: result.log.id, status: "CANCELLED" });
-  return result.log;
 }
 
 /** A run whose chain has not advanced for this long is re-driven; after DEAD_MINUTES it is failed. */

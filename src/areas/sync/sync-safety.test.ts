@@ -4,7 +4,7 @@
 // chain, and dry runs. Runs in the sync invocation (own database), after sync.test.ts.
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { callJson, testDb } from "../../../test/helpers.ts";
+import { callJson, jobMessage, testDb, testDeps } from "../../../test/helpers.ts";
 import { addFault, mutatePanel, panelAll } from "../../../test/panel.ts";
 import {
   admin,
@@ -315,5 +315,79 @@ describe("dry run", () => {
     expect(v1.res.status, v1.text).toBe(202);
     expect((await finished(v1.body.data.sync_log_id)).metadata.dry_run).toBeDefined();
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("tombstones", () => {
+  it("are hidden from every list and count and keep what the website owns", async () => {
+    await fullSync();
+    const [victim] = await panelAll<PServer>("/servers");
+    if (!victim) throw new Error("no servers");
+    const owner = await createTestUser();
+    const [local] = await q<{ id: string }>(sql`select id from servers where "pterodactylId" = ${victim.id}`);
+    await testDb().execute(sql`update servers set "ownerId" = ${owner.user.id} where id = ${local?.id}`);
+    await testDb().execute(
+      sql`insert into server_properties ("serverId", key, value) values (${local?.id}, 'plan', 'gold')`,
+    );
+    const dashboard = () =>
+      callJson<Record<string, unknown>>("/api/v1/dashboard/servers", { headers: bearer(owner.token) });
+    const before = await dashboard();
+    expect(before.res.status, before.text).toBe(200);
+    expect(before.text).toContain(String(local?.id));
+    await mutatePanel("removeServer", victim.id);
+    await fullSync();
+    await expectMirrorsPanel();
+    const [row] = await q<{ deleted: boolean }>(
+      sql`select "deletedAt" is not null as deleted from servers where id = ${local?.id}`,
+    );
+    expect(row?.deleted).toBe(true);
+    // What the website owns survives the sync.
+    expect(await q(sql`select 1 from server_properties where "serverId" = ${local?.id}`)).toHaveLength(1);
+    const [live] = await q<{ n: number }>(
+      sql`select count(*)::int as n from servers where "deletedAt" is null`,
+    );
+    const overview = await callJson<{ counts: Record<string, number> }>("/api/admin/sync", {
+      headers: bearer(admin.token),
+    });
+    expect(overview.body.counts.servers).toBe(live?.n);
+    const stats = await callJson<{ data?: Record<string, number> } & Record<string, unknown>>(
+      "/api/panel/counts",
+    );
+    expect(JSON.stringify(stats.body)).toContain(`"servers":${live?.n}`);
+    const list = await callJson<{ servers: { id: string }[] }>(
+      `/api/admin/servers?search=${encodeURIComponent(victim.name)}&pageSize=100`,
+      { headers: bearer(admin.token) },
+    );
+    expect(list.res.status, list.text).toBe(200);
+    expect(list.body.servers.map((s) => s.id)).not.toContain(local?.id);
+    const after = await dashboard();
+    expect(after.res.status, after.text).toBe(200);
+    expect(after.text).not.toContain(String(local?.id));
+  });
+
+  it("are purged after their retention unless something live still hangs off them", async () => {
+    const db = testDb();
+    const [kept, plain, recent] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (const [id, age] of [
+      [kept, "40 days"],
+      [plain, "40 days"],
+      [recent, "1 day"],
+    ] as const) {
+      await db.execute(sql`insert into servers (id, name, "panelType", "deletedAt")
+        values (${id}, ${`tomb ${id}`}, 'pterodactyl', now() - ${age}::interval)`);
+    }
+    await db.execute(
+      sql`insert into server_properties ("serverId", key, value) values (${kept}, 'plan', 'gold')`,
+    );
+    const { syncJobs } = await import("./sync.jobs.ts");
+    await syncJobs["sync.purge"]?.(
+      {},
+      testDeps({ message: jobMessage("sync.purge", {}, `purge-${Date.now()}`) }),
+    );
+    const left = await q<{ id: string }>(
+      sql`select id from servers where id in (${kept}, ${plain}, ${recent}) order by id`,
+    );
+    expect(left.map((r) => r.id)).toEqual([kept, recent].sort());
+    expect(await q(sql`select 1 from server_properties where "serverId" = ${kept}`)).toHaveLength(1);
   });
 });

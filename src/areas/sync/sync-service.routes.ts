@@ -7,8 +7,9 @@ import { AppError } from "../../platform/errors.ts";
 import { authErrors, commonErrors, jsonRequestBody, notFoundError } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
+import { cancelAndAudit } from "./sync-cancel.ts";
 import { getLog, latestPerType, listLogs, syncLogView } from "./sync-logs.ts";
-import { cancelAndAudit, recoverStalledRun, SYNC_TYPES, type SyncType, startRun } from "./sync-runs.ts";
+import { recoverStalledRun, SYNC_TYPES, type SyncType, startRun } from "./sync-runs.ts";
 
 const tags = ["sync"];
 const errors = { ...commonErrors, ...authErrors, ...notFoundError };

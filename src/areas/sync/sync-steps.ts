@@ -1,119 +1,42 @@
 // The sync steps: for a cursor position, fetch one panel page (or a nest's eggs) and build the
 // page's bulk statements from its units (a panel row with what it carries), so a page the
 // database refuses can be rebuilt for any subset of its units (quarantine, sync-quarantine.ts).
-// Listings are read in id order where the panel allows a sort. Pure of queue and run bookkeeping.
+// Listings are read in id order where the panel allows a sort (servers: sync-servers-page.ts;
+// the sweep: sync-sweep.ts; the page types: sync-page.ts). Pure of queue and run bookkeeping.
 import { type SQL, sql } from "drizzle-orm";
-import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import type {
   FractalList,
   PanelAllocation,
-  PanelDatabase,
   PanelEgg,
   PanelEggVariable,
   PanelLocation,
   PanelNest,
   PanelNode,
-  PanelServer,
-  PanelSubuser,
   PanelUser,
 } from "../../services/panel/panel.types.ts";
-import { type PanelDeps, panelPage, panelRequest, related } from "../../services/panel/panel-client.ts";
-import { type SweepStats, sweepPage } from "./sync-sweep.ts";
+import { panelPage, panelRequest, related } from "../../services/panel/panel-client.ts";
 import {
-  type DatabaseRow,
-  type ServerRow,
-  type SubuserRow,
-  serverStatus,
-  upsertAllocations,
-  upsertLocations,
-  upsertNests,
-  upsertNodes,
-  upsertServers,
-  upsertUsers,
-} from "./sync-writes.ts";
+  type Cursor,
+  nextPage,
+  type PageResult,
+  type StepContext,
+  type StepName,
+  unitsOf,
+} from "./sync-page.ts";
+import { serversPage } from "./sync-servers-page.ts";
+import { sweepPage } from "./sync-sweep.ts";
+import { upsertAllocations, upsertLocations, upsertNests, upsertNodes, upsertUsers } from "./sync-writes.ts";
 
-/** The listing steps of a full run; every run that lists something ends with the "sweep" step. */
-export const STEPS = ["locations", "nodes", "allocations", "nests", "users", "servers"] as const;
-export type StepName = (typeof STEPS)[number] | "sweep";
-
-/** Overall progress when a step starts; the last listing step ends at 85, finalising reaches 100. */
-export const MILESTONES: Record<StepName | "finalize" | "completed", number> = {
-  locations: 0,
-  nodes: 15,
-  allocations: 30,
-  nests: 45,
-  users: 60,
-  servers: 75,
-  sweep: 85,
-  finalize: 85,
-  completed: 100,
-};
-
-export interface Cursor {
-  page: number;
-  /** allocations: the node ids to walk and the index of the current one. */
-  nodeIds?: number[];
-  nodeIndex?: number;
-  /** sweep: the resource being swept, the last candidate id handled, its counts, refused resources. */
-  resourceIndex?: number;
-  afterId?: number;
-  sweep?: SweepStats;
-  refused?: string[];
-}
-
-/** A page's rows as units, so its statements can be rebuilt for any subset of them. */
-export interface PageUnits<U = unknown> {
-  resource: string;
-  units: U[];
-  id: (u: U) => number;
-  build: (units: U[]) => SQL[];
-  /** Panel ids this page lists per resource (dry runs record them). */
-  seen: (units: U[]) => Record<string, number[]>;
-}
-
-export interface PageResult {
-  statements: SQL[];
-  processed: number;
-  /** Items in the whole step listing, when known. */
-  total: number;
-  /** The next cursor within this step, or null when the step's listing is complete. */
-  next: Cursor | null;
-  message: string;
-  /** Present for listing pages (absent for the sweep). */
-  rows?: PageUnits;
-  /** Merged into the run's metadata with the page. */
-  patch?: Record<string, unknown>;
-}
-
-/** A step reads the seam's database and the panel slice, for one run. */
-export interface StepContext extends Pick<Deps, "db" | "log"> {
-  panel: PanelDeps;
-  syncId: string;
-  /** The run's steps (which listings are complete when the sweep runs). */
-  steps: readonly StepName[];
-  dryRun: boolean;
-}
-
-function unitsOf<U>(
-  resource: string,
-  units: U[],
-  id: (u: U) => number,
-  build: (units: U[]) => SQL[],
-  seen?: (units: U[]) => Record<string, number[]>,
-): PageUnits {
-  const out: PageUnits<U> = {
-    resource,
-    units,
-    id,
-    build,
-    seen: seen ?? ((us) => ({ [resource]: us.map(id) })),
-  };
-  return out as unknown as PageUnits;
-}
-
-const nextPage = (page: number, totalPages: number): Cursor | null =>
-  page < totalPages ? { page: page + 1 } : null;
+export {
+  type Cursor,
+  MILESTONES,
+  type PageResult,
+  type PageUnits,
+  STEPS,
+  type StepContext,
+  type StepName,
+} from "./sync-page.ts";
 
 /** A plain paged listing (in id order) written with one statement set per page. */
 async function listingPage<T extends { id: number }>(
@@ -265,78 +188,4 @@ async function allocationsPage(ctx: StepContext, cursor: Cursor): Promise<PageRe
     next,
     message: `Synced allocations of node ${index + 1}/${nodeIds.length} (page ${p.page}/${p.totalPages})`,
   };
-}
-
-async function serversPage(ctx: StepContext, cursor: Cursor): Promise<PageResult> {
-  // Subusers and databases come with the page: no per-server requests.
-  const p = await panelPage<PanelServer>(
-    ctx.panel,
-    "/servers",
-    cursor.page,
-    "allocations,subusers,databases.host",
-    "id",
-  );
-  const units: ServerUnit[] = [];
-  for (const s of p.items) {
-    const subusers: SubuserRow[] = [];
-    const databases: DatabaseRow[] = [];
-    const server: ServerRow = {
-      id: s.id,
-      external_id: s.external_id,
-      uuid: s.uuid,
-      identifier: s.identifier,
-      name: s.name,
-      description: s.description,
-      status: serverStatus(s),
-      suspended: Boolean(s.suspended),
-      memory: s.limits?.memory ?? 0,
-      disk: s.limits?.disk ?? 0,
-      cpu: s.limits?.cpu ?? 0,
-      user: s.user,
-      node: s.node,
-      egg: s.egg,
-      nest: s.nest,
-      allocation_ids: related<{ id: number }>(s, "allocations").map((a) => a.id),
-    };
-    units.push({ server, subusers, databases });
-    for (const su of related<PanelSubuser>(s, "subusers")) {
-      subusers.push({ server_id: s.id, user_id: su.user_id, permissions: su.permissions ?? [] });
-    }
-    for (const d of related<PanelDatabase>(s, "databases")) {
-      const host = (d.relationships?.host as { attributes?: { host?: string; port?: number } } | undefined)
-        ?.attributes;
-      databases.push({
-        id: d.id,
-        server_id: s.id,
-        host: host?.host ?? `host-${d.host}`,
-        port: host?.port ?? 3306,
-        database: d.database,
-        username: d.username,
-        max_connections: d.max_connections ?? 0,
-      });
-    }
-  }
-  const build = (us: ServerUnit[]) =>
-    upsertServers(
-      ctx.syncId,
-      us.map((u) => u.server),
-      us.flatMap((u) => u.subusers),
-      us.flatMap((u) => u.databases),
-    );
-  const subusers = units.reduce((n, u) => n + u.subusers.length, 0);
-  const databases = units.reduce((n, u) => n + u.databases.length, 0);
-  return {
-    statements: build(units),
-    rows: unitsOf("servers", units, (u) => u.server.id, build),
-    processed: p.items.length,
-    total: p.total,
-    next: nextPage(p.page, p.totalPages),
-    message: `Synced servers page ${p.page}/${p.totalPages} (${subusers} subusers, ${databases} databases)`,
-  };
-}
-
-interface ServerUnit {
-  server: ServerRow;
-  subusers: SubuserRow[];
-  databases: DatabaseRow[];
 }

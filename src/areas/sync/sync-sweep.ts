@@ -10,7 +10,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { AppError } from "../../platform/errors.ts";
 import type { FractalList } from "../../services/panel/panel.types.ts";
 import { type PanelDeps, panelRequest } from "../../services/panel/panel-client.ts";
-import type { Cursor, PageResult, StepContext, StepName } from "./sync-steps.ts";
+import type { Cursor, PageResult, StepContext, StepName } from "./sync-page.ts";
 
 export const SWEEP_MIN_ROWS = 25;
 export const SWEEP_MAX_FRACTION = 0.05;

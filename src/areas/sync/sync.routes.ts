@@ -12,15 +12,9 @@ import {
 } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
+import { cancelAndAudit } from "./sync-cancel.ts";
 import { listLogs, listQuarantine, syncLogView, syncOverview } from "./sync-logs.ts";
-import {
-  AVAILABLE_TARGETS,
-  cancelAndAudit,
-  recoverStalledRun,
-  SYNC_TYPES,
-  startRun,
-  syncTypeOf,
-} from "./sync-runs.ts";
+import { AVAILABLE_TARGETS, recoverStalledRun, SYNC_TYPES, startRun, syncTypeOf } from "./sync-runs.ts";
 import { readAutoSync, settingsView, writeAutoSync } from "./sync-settings.ts";
 
 const tags = ["sync"];
