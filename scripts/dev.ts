@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeDiscord } from "./fakes/discord.ts";
 import { startFakeResend } from "./fakes/resend.ts";
+import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
 import { startLocalDatabase } from "./lib/local-database.ts";
 import { backendFromEnv } from "./lib/postgres.ts";
@@ -151,10 +152,14 @@ console.log(
   `[dev] worker starting at ${workerUrl} (docs: ${workerUrl}/docs; crons: ${workerUrl}/__scheduled?cron=0+3+*+*+*)`,
 );
 
+// Crons never fire under wrangler dev: run the */5 one (sync watchdog, auto-sync) ourselves.
+const stopCron = startDevCron(workerUrl);
+
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  stopCron();
   if (wrangler.exitCode === null) wrangler.kill("SIGTERM");
   await new Promise((r) => (wrangler.exitCode === null ? wrangler.once("exit", r) : r(null)));
   await demoPanel?.close();

@@ -34,6 +34,7 @@ export const CRON_SCHEDULE: CronSchedule = {
   "0 2 * * *": [{ type: "maintenance.expired-game-sessions", priority: "low" }],
   "0 3 * * *": [
     { type: "maintenance.old-sync-logs", priority: "low" },
+    { type: "sync.purge", priority: "low" },
     { type: "maintenance.expired-auth-tokens", priority: "low" },
   ],
   "0 4 * * *": [{ type: "maintenance.old-server-logs", priority: "low" }],

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PanelData } from "./data.ts";
 import type { DemoPanelStats, Faults } from "./faults.ts";
+import type { MutablePanelData } from "./recreate.ts";
 
 export interface AdminHooks {
   faults: Faults;
@@ -28,12 +29,19 @@ const MUTATIONS = [
   "addSubuser",
   "removeSubuser",
   "setServerEnvironment",
+  "setFields",
+  "addNode",
+  "removeNode",
+  "recreateLocation",
+  "recreateEgg",
+  "recreateAllocation",
+  "removeFirstServers",
 ] as const;
 
 function mutate(data: PanelData, body: { op?: string; args?: unknown[] }): unknown {
   const op = MUTATIONS.find((m) => m === body.op);
   if (!op) throw new Error(`unknown mutation ${String(body.op)}; allowed: ${MUTATIONS.join(", ")}`);
-  const fn = data[op] as (...args: unknown[]) => unknown;
+  const fn = (data as MutablePanelData)[op] as (...args: unknown[]) => unknown;
   return fn.apply(data, Array.isArray(body.args) ? body.args : []) ?? null;
 }
 

@@ -3,11 +3,12 @@
 import { DOMAINS, FIRST_NAMES, LAST_NAMES, LOCATIONS, NESTS, type VariableSpec } from "./catalog.ts";
 import { generateServers } from "./generate-servers.ts";
 import { emptyTables } from "./model.ts";
-import { PanelData } from "./panel-data.ts";
 import { createRng } from "./prng.ts";
+import { MutablePanelData } from "./recreate.ts";
 
 export type * from "./model.ts";
 export { type NewServer, type NewUser, PanelData } from "./panel-data.ts";
+export { MutablePanelData } from "./recreate.ts";
 
 export interface Sizes {
   locations: number;
@@ -41,7 +42,7 @@ const BASE_TIME = Date.UTC(2023, 0, 1);
 const HOUR = 3_600_000;
 
 /** Builds the dataset; the same sizes and seed always give the same panel. */
-export function generatePanelData(partial: Partial<Sizes> = {}, seed = 1): PanelData {
+export function generatePanelData(partial: Partial<Sizes> = {}, seed = 1): MutablePanelData {
   const sizes: Sizes = { ...DEFAULT_SIZES, ...partial };
   const atLeastOne = ["locations", "nodes", "nests", "eggsPerNest", "users"] as const;
   for (const key of atLeastOne) if (sizes[key] < 1) throw new Error(`demo panel: ${key} must be ≥ 1`);
@@ -201,5 +202,5 @@ export function generatePanelData(partial: Partial<Sizes> = {}, seed = 1): Panel
   }
 
   generateServers(t, sizes, rng, freeByNode, stamp);
-  return new PanelData(t, seed);
+  return new MutablePanelData(t, seed);
 }

@@ -1,8 +1,12 @@
 // Demo panel: fault injection (rules that make matching requests fail, drop, hang or slow down, each
 // for a number of times) and the request statistics a test reads back.
 
-export type FaultKind = "status" | "reset" | "hang" | "slow" | "429";
-const KINDS: readonly FaultKind[] = ["status", "reset", "hang", "slow", "429"];
+/**
+ * "remove-servers": deletes the first `count` servers of the listing, then answers normally (a
+ * delete mid-walk); "empty": answers an empty listing (a misconfigured or truncated panel).
+ */
+export type FaultKind = "status" | "reset" | "hang" | "slow" | "429" | "remove-servers" | "empty";
+const KINDS: readonly FaultKind[] = ["status", "reset", "hang", "slow", "429", "remove-servers", "empty"];
 
 export interface FaultRule {
   /** RegExp: tested against path + query. String: the exact path (or path + query if it has "?"). */
@@ -18,6 +22,8 @@ export interface FaultRule {
   delayMs?: number;
   /** For "429": the Retry-After seconds (default 1). */
   retryAfter?: number;
+  /** For "remove-servers": how many (default 1). */
+  count?: number;
 }
 
 export interface ActiveFault extends FaultRule {
@@ -55,6 +61,7 @@ export class Faults {
       times: num("times"),
       delayMs: num("delayMs"),
       retryAfter: num("retryAfter"),
+      count: num("count"),
     });
   }
 

@@ -6,7 +6,7 @@ import { applicationTransformers } from "./application-transformers.ts";
 import { clientTransformers } from "./client-transformers.ts";
 import type { PanelData } from "./data.ts";
 import { type DemoPanelStats, emptyStats, Faults } from "./faults.ts";
-import { errorBody, fail, type Reply } from "./fractal.ts";
+import { errorBody, fail, type Reply, reply } from "./fractal.ts";
 import {
   bearer,
   expectsJson,
@@ -20,6 +20,7 @@ import {
 } from "./http-helpers.ts";
 import { parseIncludes } from "./includes.ts";
 import { FixedWindowLimiter } from "./rate-limit.ts";
+import type { MutablePanelData } from "./recreate.ts";
 import { matchRoute } from "./routes.ts";
 
 export interface PipelineConfig {
@@ -88,6 +89,11 @@ export function createPipeline(cfg: PipelineConfig) {
     if (fault?.kind === "status") {
       const status = fault.status ?? 500;
       return send(req, res, { status, body: errorBody("HttpException", status, "Injected fault.") });
+    }
+    if (fault?.kind === "remove-servers") (data as MutablePanelData).removeFirstServers(fault.count ?? 1);
+    if (fault?.kind === "empty") {
+      const pagination = { total: 0, count: 0, per_page: 100, current_page: 1, total_pages: 1, links: {} };
+      return send(req, res, reply({ object: "list", data: [], meta: { pagination } }));
     }
     if (fault?.kind === "429") {
       const retryAfter = fault.retryAfter ?? 1;

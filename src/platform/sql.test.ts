@@ -31,6 +31,10 @@ describe("classifyPgError", () => {
     // The panel can hand us this (a NUL escape inside a JSON string): jsonb refuses it.
     const nul = await caught(sql`select ${'"a\\u0000b"'}::jsonb`);
     expect(classifyPgError(nul)?.kind).toBe("invalid_text");
+    expect(classifyPgError(nul)?.deterministic).toBe(true);
+    const range = await caught(sql`select ${"99999999999"}::int`);
+    expect(classifyPgError(range)).toMatchObject({ kind: "data_exception", deterministic: true });
+    expect(classifyPgError(raised)?.deterministic).toBe(false);
     expect(classifyPgError(new Error("not from postgres"))).toBeUndefined();
   });
 
@@ -40,5 +44,10 @@ describe("classifyPgError", () => {
     expect(isUniqueViolation(err, "users_email_key")).toBe(true);
     expect(isUniqueViolation(err, "sync_logs_one_active_key")).toBe(false);
     expect(isUniqueViolation({ code: "23503" })).toBe(false);
+    expect(classifyPgError({ code: "23503" })).toMatchObject({
+      kind: "integrity_violation",
+      deterministic: true,
+    });
+    expect(classifyPgError({ code: "08006" })?.deterministic).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 // SQL helpers every area shares: a LIKE pattern with the caller's wildcards escaped, and one
-// classifier for the Postgres errors that code reacts to (whether drizzle wrapped them or not).
+// classifier for the Postgres errors that code reacts to (whether drizzle wrapped them or not),
+// including whether an error is deterministic in the data (SQLSTATE classes 22 and 23).
 
 /** `%term%` for ILIKE with `\`, `%` and `_` in the term matched literally. */
 export function containsPattern(term: string): string {
@@ -21,21 +22,38 @@ export function pgError(err: unknown): PgErrorFields | undefined {
   return undefined;
 }
 
-export type PgErrorKind = "unique_violation" | "raised_exception" | "invalid_text" | "other";
+export type PgErrorKind =
+  | "unique_violation"
+  | "raised_exception"
+  | "invalid_text"
+  | "data_exception"
+  | "integrity_violation"
+  | "other";
 
-/** What a Postgres error means to the caller (SQLSTATE classes we handle), or undefined if it is not one. */
-export function classifyPgError(err: unknown): { kind: PgErrorKind; fields: PgErrorFields } | undefined {
+/**
+ * What a Postgres error means to the caller (SQLSTATE classes we handle), or undefined if it is
+ * not one. `deterministic`: class 22 (data exception) or 23 (integrity constraint violation), the
+ * same rows fail the same way on every retry.
+ */
+export function classifyPgError(
+  err: unknown,
+): { kind: PgErrorKind; fields: PgErrorFields; deterministic: boolean } | undefined {
   const fields = pgError(err);
   if (!fields) return undefined;
+  const code = fields.code ?? "";
   const kind: PgErrorKind =
-    fields.code === "23505"
+    code === "23505"
       ? "unique_violation"
-      : fields.code === "P0001"
+      : code === "P0001"
         ? "raised_exception"
-        : fields.code === "22P05" || fields.code === "22021"
+        : code === "22P05" || code === "22021"
           ? "invalid_text"
-          : "other";
-  return { kind, fields };
+          : code.startsWith("22")
+            ? "data_exception"
+            : code.startsWith("23")
+              ? "integrity_violation"
+              : "other";
+  return { kind, fields, deterministic: code.startsWith("22") || code.startsWith("23") };
 }
 
 /** True for a unique violation, optionally of one named constraint. */

@@ -54,6 +54,7 @@ export async function listServers(
   },
 ) {
   const w = where([
+    sql`s."deletedAt" is null`,
     q.search ? sql`(s.name ilike ${like(q.search)} or s.description ilike ${like(q.search)})` : undefined,
     statusFilter(q.status),
     q.serverType ? sql`s."serverType" = ${q.serverType}` : undefined,
@@ -73,6 +74,7 @@ export async function listServers(
 
 export async function listNodes(db: Database, q: Page & { search?: string; maintenance?: boolean }) {
   const w = where([
+    sql`n."deletedAt" is null`,
     q.search ? sql`(n.name ilike ${like(q.search)} or n.fqdn ilike ${like(q.search)})` : undefined,
     q.maintenance === undefined ? undefined : sql`n."isMaintenanceMode" = ${q.maintenance}`,
   ]);
@@ -80,8 +82,8 @@ export async function listNodes(db: Database, q: Page & { search?: string; maint
     db,
     sql`select n.*, l."shortCode" as "locationCode", coalesce(sc.n, 0)::int as "serverCount", coalesce(ac.n, 0)::int as "allocationCount"
         from nodes n left join locations l on l.id = n."locationId"
-        left join (select "nodeId", count(*) as n from servers group by 1) sc on sc."nodeId" = n.id
-        left join (select "nodeId", count(*) as n from allocations group by 1) ac on ac."nodeId" = n.id
+        left join (select "nodeId", count(*) as n from servers where "deletedAt" is null group by 1) sc on sc."nodeId" = n.id
+        left join (select "nodeId", count(*) as n from allocations where "deletedAt" is null group by 1) ac on ac."nodeId" = n.id
         ${w} order by n.name, n.id`,
     sql`select count(*)::int as n from nodes n ${w}`,
     q,
@@ -117,6 +119,7 @@ export async function listAllocations(
   q: Page & { nodeId?: number; assigned?: boolean; search?: string },
 ) {
   const w = where([
+    sql`a."deletedAt" is null`,
     q.nodeId === undefined ? undefined : sql`a."nodeId" = ${q.nodeId}`,
     q.assigned === undefined ? undefined : sql`a."isAssigned" = ${q.assigned}`,
     q.search
@@ -156,20 +159,22 @@ export async function listLocations(db: Database) {
     nodeCount: number;
   }>(sql`
     select l.id, l."shortCode", l.description, count(n.id)::int as "nodeCount"
-    from locations l left join nodes n on n."locationId" = l.id group by l.id order by l."shortCode"`);
+    from locations l left join nodes n on n."locationId" = l.id and n."deletedAt" is null
+    where l."deletedAt" is null group by l.id order by l."shortCode"`);
   return res.rows.map((r) => ({ ...r, id: Number(r.id), nodeCount: Number(r.nodeCount) }));
 }
 
 export async function listNests(db: Database, q: Page & { search?: string }) {
   const w = where([
+    sql`n."deletedAt" is null`,
     q.search ? sql`(n.name ilike ${like(q.search)} or n.description ilike ${like(q.search)})` : undefined,
   ]);
   const { rows, total } = await paged<Record<string, unknown>>(
     db,
     sql`select n.*, coalesce(ec.n, 0)::int as "eggCount", coalesce(sc.n, 0)::int as "serverCount"
         from nests n
-        left join (select "nestId", count(*) as n from eggs group by 1) ec on ec."nestId" = n.id
-        left join (select e."nestId", count(*) as n from servers s join eggs e on e.id = s."eggId" group by 1) sc on sc."nestId" = n.id
+        left join (select "nestId", count(*) as n from eggs where "deletedAt" is null group by 1) ec on ec."nestId" = n.id
+        left join (select e."nestId", count(*) as n from servers s join eggs e on e.id = s."eggId" where s."deletedAt" is null group by 1) sc on sc."nestId" = n.id
         ${w} order by n.name, n.id`,
     sql`select count(*)::int as n from nests n ${w}`,
     q,
@@ -190,6 +195,7 @@ export async function listNests(db: Database, q: Page & { search?: string }) {
 
 export async function listEggs(db: Database, q: Page & { search?: string; nestId?: number }) {
   const w = where([
+    sql`e."deletedAt" is null`,
     q.search ? sql`(e.name ilike ${like(q.search)} or e.description ilike ${like(q.search)})` : undefined,
     q.nestId === undefined ? undefined : sql`e."nestId" = ${q.nestId}`,
   ]);
@@ -197,7 +203,7 @@ export async function listEggs(db: Database, q: Page & { search?: string; nestId
     db,
     sql`select e.*, n.name as "nestName", coalesce(sc.n, 0)::int as "serverCount"
         from eggs e left join nests n on n.id = e."nestId"
-        left join (select "eggId", count(*) as n from servers group by 1) sc on sc."eggId" = e.id
+        left join (select "eggId", count(*) as n from servers where "deletedAt" is null group by 1) sc on sc."eggId" = e.id
         ${w} order by e.name, e.id`,
     sql`select count(*)::int as n from eggs e ${w}`,
     q,

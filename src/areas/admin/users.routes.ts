@@ -34,6 +34,11 @@ const AdminUserSchema = z
     firstName: z.string(),
     lastName: z.string(),
     pterodactylId: z.number().nullable(),
+    panelEmail: z
+      .string()
+      .nullable()
+      .openapi({ description: "The panel account's e-mail (never the login)" }),
+    emailDiffersFromPanel: z.boolean(),
     roles: z.array(z.string()),
     isPterodactylAdmin: z.boolean(),
     isVirtfusionAdmin: z.boolean(),

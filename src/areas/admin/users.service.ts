@@ -1,5 +1,5 @@
 // Admin user management: the filtered user list and role changes (SUPER_ADMIN guarded).
-import { and, asc, count, desc, eq, ilike, isNotNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import { servers, type User, users } from "../../platform/db/schema/index.ts";
 import { AppError } from "../../platform/errors.ts";
@@ -58,7 +58,7 @@ export async function listUsers(db: Database, q: UserListQuery) {
   const serverCounts = db
     .select({ ownerId: servers.ownerId, n: count().as("n") })
     .from(servers)
-    .where(isNotNull(servers.ownerId))
+    .where(and(isNotNull(servers.ownerId), isNull(servers.deletedAt)))
     .groupBy(servers.ownerId)
     .as("sc");
   const [rows, totals] = await db.batch([
@@ -84,6 +84,9 @@ export function adminUserView(user: User, serverCount: number) {
     firstName: user.firstName ?? "",
     lastName: user.lastName ?? "",
     pterodactylId: user.pterodactylId,
+    // The panel e-mail never changes the login; admins see where they differ.
+    panelEmail: user.panelEmail,
+    emailDiffersFromPanel: user.panelEmail !== null && user.panelEmail !== user.email.toLowerCase(),
     roles: user.roles,
     isPterodactylAdmin: user.isPterodactylAdmin,
     isVirtfusionAdmin: user.isVirtfusionAdmin,

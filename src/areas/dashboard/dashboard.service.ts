@@ -59,7 +59,7 @@ export async function dashboardServers(
     status: (typeof DASHBOARD_STATUS_FILTERS)[number];
   },
 ) {
-  const where: SQL[] = [opts.viewAll ? sql`true` : visibleTo(opts.userId)];
+  const where: SQL[] = [opts.viewAll ? sql`s."deletedAt" is null` : visibleTo(opts.userId)];
   if (opts.search) where.push(sql`(s.name ilike ${containsPattern(opts.search)})`);
   const s = statusFilter(opts.status);
   if (s) where.push(s);

@@ -20,20 +20,20 @@ export type PanelCounts = {
 export async function publicStats(db: Database): Promise<PublicStats> {
   // Upstream counted a non-existent `last_login_at` and always reported 0; the column is "lastLoginAt".
   const res = await db.execute<PublicStats>(sql`
-    select (select count(*) from servers)::int as "totalServers",
+    select (select count(*) from servers where "deletedAt" is null)::int as "totalServers",
            (select count(*) from users)::int as "totalUsers",
            (select count(*) from users where "lastLoginAt" is not null)::int as "activeUsers",
-           (select count(*) from allocations)::int as "totalAllocations"`);
+           (select count(*) from allocations where "deletedAt" is null)::int as "totalAllocations"`);
   return numbers(res.rows[0]) as unknown as PublicStats;
 }
 
 export async function panelCounts(db: Database): Promise<PanelCounts> {
   const res = await db.execute<PanelCounts>(sql`
-    select (select count(*) from nodes)::int as nodes,
-           (select count(*) from servers)::int as servers,
+    select (select count(*) from nodes where "deletedAt" is null)::int as nodes,
+           (select count(*) from servers where "deletedAt" is null)::int as servers,
            (select count(*) from users)::int as users,
-           (select count(*) from allocations where "isAssigned")::int as allocations,
-           (select count(*) from nests)::int as nests`);
+           (select count(*) from allocations where "isAssigned" and "deletedAt" is null)::int as allocations,
+           (select count(*) from nests where "deletedAt" is null)::int as nests`);
   return numbers(res.rows[0]) as unknown as PanelCounts;
 }
 
@@ -46,9 +46,9 @@ function numbers(row: object | undefined): Record<string, number> {
 
 export async function overviewStats(db: Database) {
   const res = await db.execute<Record<string, number>>(sql`
-    select (select count(*) from users)::int as users, (select count(*) from servers)::int as servers,
-           (select count(*) from nodes)::int as nodes, (select count(*) from locations)::int as locations,
-           (select count(*) from eggs)::int as eggs, (select count(*) from allocations)::int as allocations`);
+    select (select count(*) from users)::int as users, (select count(*) from servers where "deletedAt" is null)::int as servers,
+           (select count(*) from nodes where "deletedAt" is null)::int as nodes, (select count(*) from locations where "deletedAt" is null)::int as locations,
+           (select count(*) from eggs where "deletedAt" is null)::int as eggs, (select count(*) from allocations where "deletedAt" is null)::int as allocations`);
   return numbers(res.rows[0]);
 }
 
@@ -70,22 +70,22 @@ export async function serverStats(db: Database) {
     by_node: Record<string, number> | null;
   }>(sql`
     select
-      (select jsonb_object_agg(status, n) from (select lower(status) as status, count(*)::int as n from servers group by 1) s) as by_status,
+      (select jsonb_object_agg(status, n) from (select lower(status) as status, count(*)::int as n from servers where "deletedAt" is null group by 1) s) as by_status,
       (select jsonb_object_agg(name, n) from (
          select coalesce(nd.name, 'unassigned') as name, count(*)::int as n
-         from servers sv left join nodes nd on nd.id = sv."nodeId" group by 1) b) as by_node`);
+         from servers sv left join nodes nd on nd.id = sv."nodeId" where sv."deletedAt" is null group by 1) b) as by_node`);
   const row = res.rows[0];
   return { by_status: row?.by_status ?? {}, by_node: row?.by_node ?? {} };
 }
 
 export async function adminStats(db: Database) {
   const res = await db.execute<Record<string, number>>(sql`
-    select (select count(*) from servers)::int as "totalServers",
-           (select count(*) from servers where "isSuspended")::int as "suspendedServers",
+    select (select count(*) from servers where "deletedAt" is null)::int as "totalServers",
+           (select count(*) from servers where "isSuspended" and "deletedAt" is null)::int as "suspendedServers",
            (select count(*) from users)::int as "totalUsers",
-           (select count(*) from nodes)::int as "totalNodes",
-           (select count(*) from allocations)::int as "totalAllocations",
-           (select count(*) from allocations where "isAssigned")::int as "usedAllocations"`);
+           (select count(*) from nodes where "deletedAt" is null)::int as "totalNodes",
+           (select count(*) from allocations where "deletedAt" is null)::int as "totalAllocations",
+           (select count(*) from allocations where "isAssigned" and "deletedAt" is null)::int as "usedAllocations"`);
   const n = numbers(res.rows[0]);
   const v = (k: string) => n[k] ?? 0;
   return {

@@ -54,10 +54,11 @@ export function commitPage(
   plan: PagePlan,
   statements: SQL[],
   processed: number,
+  failed = 0,
 ): Promise<CommitOutcome> {
   const progressSql = sql`jsonb_build_object('progress', greatest(coalesce((metadata->>'progress')::int, 0), ${plan.progress}))
       || ${metadataPatch({ ...plan.patch, progress: undefined })}`;
-  const set = sql`status = 'RUNNING', "itemsSynced" = "itemsSynced" + ${processed},
+  const set = sql`status = 'RUNNING', "itemsSynced" = "itemsSynced" + ${processed}, "itemsFailed" = "itemsFailed" + ${failed},
       "itemsTotal" = "itemsTotal" + ${plan.addTotal}, metadata = metadata || ${progressSql}`;
   return commit(db, syncId, statements, casAndUpdate(syncId, chain.seq, plan.after, set));
 }
@@ -69,6 +70,8 @@ export function commitCompletion(
   chain: ChainState,
   sweeps: SQL[],
   nowSeconds: number,
+  /** Merged last, e.g. a dry run's summary (a jsonb expression over the log row). */
+  extra: SQL = sql`'{}'::jsonb`,
 ): Promise<CommitOutcome> {
   const done: ChainState = { ...chain, seq: chain.seq + 1 };
   const set = sql`status = 'COMPLETED', "completedAt" = now(),
@@ -79,6 +82,6 @@ export function commitCompletion(
         lastMessage: "Sync completed",
         completed_at: nowSeconds,
         lastUpdated: nowSeconds,
-      })}`;
+      })} || ${extra}`;
   return commit(db, syncId, sweeps, casAndUpdate(syncId, chain.seq, done, set));
 }

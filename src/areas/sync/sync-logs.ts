@@ -70,14 +70,14 @@ export async function syncOverview(db: Database) {
       jsonb_build_object(
         'users', (select count(*) from users),
         'migratedUsers', (select count(*) from users where "isMigrated"),
-        'servers', (select count(*) from servers),
-        'nodes', (select count(*) from nodes),
-        'locations', (select count(*) from locations),
-        'allocations', (select count(*) from allocations),
-        'nests', (select count(*) from nests),
-        'eggs', (select count(*) from eggs),
-        'eggVariables', (select count(*) from egg_variables),
-        'serverDatabases', (select count(*) from server_databases)
+        'servers', (select count(*) from servers where "deletedAt" is null),
+        'nodes', (select count(*) from nodes where "deletedAt" is null),
+        'locations', (select count(*) from locations where "deletedAt" is null),
+        'allocations', (select count(*) from allocations where "deletedAt" is null),
+        'nests', (select count(*) from nests where "deletedAt" is null),
+        'eggs', (select count(*) from eggs where "deletedAt" is null),
+        'eggVariables', (select count(*) from egg_variables where "deletedAt" is null),
+        'serverDatabases', (select count(*) from server_databases where "deletedAt" is null)
       ) as counts`);
   const row = res.rows[0];
   const last = row?.last as unknown as Record<string, unknown> | null;
@@ -123,4 +123,26 @@ export async function readRun(db: Database, syncId: string): Promise<RunRow | un
     left join sync_cursors c on c."syncLogId" = l.id and c.step = 'chain'
     where l.id = ${syncId}`);
   return res.rows[0];
+}
+
+/** The quarantine, newest first, with its total — one SQL request. */
+export async function listQuarantine(db: Database, q: { limit: number; offset: number; resource?: string }) {
+  const where = q.resource ? sql`where resource = ${q.resource}` : sql``;
+  const res = await db.execute<{ items: Record<string, unknown>[] | null; total: number }>(sql`
+    select (select count(*) from sync_quarantine ${where})::int as total,
+      (select jsonb_agg(to_jsonb(x) order by x."updatedAt" desc, x.resource, x."panelId") from (
+        select * from sync_quarantine ${where} order by "updatedAt" desc, resource, "panelId" limit ${q.limit} offset ${q.offset}
+      ) x) as items`);
+  const row = res.rows[0];
+  const items = (row?.items ?? []).map((i) => ({
+    resource: String(i.resource),
+    panelId: String(i.panelId),
+    sqlState: String(i.sqlState),
+    message: String(i.message),
+    syncLogId: String(i.syncLogId),
+    row: i.row,
+    createdAt: new Date(String(i.createdAt)).toISOString(),
+    updatedAt: new Date(String(i.updatedAt)).toISOString(),
+  }));
+  return { items, total: Number(row?.total ?? 0) };
 }

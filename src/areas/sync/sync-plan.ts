@@ -10,18 +10,29 @@ export interface ChainState {
   cursor: Cursor;
   /** Items processed in the current step (for "x/y"). */
   stepProcessed: number;
+  /** A dry run writes nothing but its own bookkeeping (sync-dry-run.ts). */
+  dryRun?: boolean;
 }
 
-export function initialChain(steps: StepName[]): ChainState {
-  return { seq: 0, steps, stepIndex: 0, cursor: { page: 1 }, stepProcessed: 0 };
+export function initialChain(steps: StepName[], dryRun = false): ChainState {
+  return {
+    seq: 0,
+    steps,
+    stepIndex: 0,
+    cursor: { page: 1 },
+    stepProcessed: 0,
+    ...(dryRun ? { dryRun } : {}),
+  };
 }
 
 /** Overall progress: milestones for full runs, the step's own fraction for single-step runs. */
 export function progressOf(chain: ChainState, stepTotal: number): number {
   const fraction = stepTotal > 0 ? Math.min(1, chain.stepProcessed / stepTotal) : 1;
-  if (chain.steps.length === 1) return Math.floor(fraction * 85);
   const step = chain.steps[chain.stepIndex];
   if (!step) return MILESTONES.finalize;
+  if (step === "sweep") return MILESTONES.sweep;
+  // A single listing step (its sweep after it) scales its own fraction.
+  if (chain.steps.filter((s) => s !== "sweep").length === 1) return Math.floor(fraction * 85);
   const start = MILESTONES[step];
   const nextStep = chain.steps[chain.stepIndex + 1];
   const end = nextStep ? MILESTONES[nextStep] : MILESTONES.finalize;

@@ -1,8 +1,8 @@
-// The run lifecycle in one place: create (one active run at a time, enforced by the database)
-// and start with its audit, advance by a committed page, complete (sweeps), fail, cancel, and
-// the notice and live event each end sends. Admin routes, service routes and the auto-sync cron
-// all start runs through startRun().
-import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+// The run lifecycle: create (one active run at a time, enforced by the database) and start with
+// its audit, advance by a committed page, complete (child sweeps or a dry run's summary), fail,
+// recover a stalled chain, and the notice and live event each end sends (cancel: sync-cancel.ts).
+// Admin routes, service routes and the auto-sync cron all start runs through startRun().
+import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type SyncLog, syncCursors, syncLogs } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
@@ -12,10 +12,11 @@ import { auditInsert } from "../../services/audit/audit.ts";
 import { notify } from "../../services/notifications/notify.ts";
 import { sendPage } from "./sync-chain.ts";
 import { type CommitOutcome, commitCompletion, commitPage, metadataPatch } from "./sync-commit.ts";
+import { dryRunSummary } from "./sync-dry-run.ts";
 import { activeRun, readRun } from "./sync-logs.ts";
 import { type ChainState, initialChain, type PagePlan } from "./sync-plan.ts";
-import { STEPS, type StepName, SWEEPS } from "./sync-steps.ts";
-import { type SweepResource, sweep } from "./sync-writes.ts";
+import { STEPS, type StepName } from "./sync-steps.ts";
+import { childSweeps } from "./sync-sweep.ts";
 
 export const SYNC_TYPES = [
   "full",
@@ -30,10 +31,15 @@ export const SYNC_TYPES = [
 export type SyncType = (typeof SYNC_TYPES)[number];
 export const AVAILABLE_TARGETS: SyncType[] = [...SYNC_TYPES];
 
+/** The run's listing steps, then the sweep (users are never swept, so a users run has none). */
 export function stepsFor(type: SyncType, skipUsers = false): StepName[] {
-  if (type === "full") return STEPS.filter((s) => !(skipUsers && s === "users"));
-  if (type === "databases") return ["servers"];
-  return [type];
+  const listing: StepName[] =
+    type === "full"
+      ? STEPS.filter((s) => !(skipUsers && s === "users"))
+      : type === "databases"
+        ? ["servers"]
+        : [type];
+  return listing.some((s) => s !== "users") ? [...listing, "sweep"] : listing;
 }
 
 /** `{type}` or the older dashboard's `{target}`; "all" means full; default full. */
@@ -60,6 +66,8 @@ export interface StartRunInput {
   type: SyncType;
   requestedBy: string;
   skipUsers?: boolean;
+  /** Walk the panel and report what would change, writing nothing else. */
+  dryRun?: boolean;
 }
 
 /**
@@ -76,6 +84,7 @@ export async function createRun(
   const metadata = {
     requested_by: input.requestedBy,
     skip_users: Boolean(input.skipUsers),
+    ...(input.dryRun ? { dry_run_requested: true } : {}),
     step: "starting",
     progress: 0,
     lastMessage: "Sync queued",
@@ -87,7 +96,7 @@ export async function createRun(
       db.insert(syncCursors).values({
         syncLogId: id,
         step: "chain",
-        cursor: initialChain(stepsFor(input.type, input.skipUsers)),
+        cursor: initialChain(stepsFor(input.type, input.skipUsers), input.dryRun),
       }),
       ...alsoDo(id),
     ]);
@@ -103,7 +112,11 @@ export async function createRun(
   } catch (err) {
     if (isUniqueViolation(err, "sync_logs_one_active_key")) {
       const running = await activeRun(db);
-      if (running) return { log: running, alreadyRunning: true };
+      if (running) {
+        // Never answer with a run that no longer makes progress: re-drive it (or end a dead one).
+        if (await recoverStalledRun(deps, running.id)) return createRun(deps, input, alsoDo);
+        return { log: running, alreadyRunning: true };
+      }
     }
     throw err;
   }
@@ -117,7 +130,11 @@ export async function startRun(deps: RunDeps & Pick<Deps, "actor">, input: Start
       actor: deps.actor,
       targetType: "sync",
       targetId: id,
-      details: { type: input.type, ...(deps.actor.type === "system" ? { by: input.requestedBy } : {}) },
+      details: {
+        type: input.type,
+        ...(input.dryRun ? { dryRun: true } : {}),
+        ...(deps.actor.type === "system" ? { by: input.requestedBy } : {}),
+      },
     }),
   ]);
   if (!run.alreadyRunning) deps.events.publish("sync.started", { syncLogId: run.log.id, type: input.type });
@@ -132,36 +149,43 @@ export async function advanceRun(
   plan: PagePlan,
   statements: SQL[],
   processed: number,
+  failed = 0,
 ): Promise<CommitOutcome> {
-  const outcome = await commitPage(deps.db, syncId, chain, plan, statements, processed);
+  const outcome = await commitPage(deps.db, syncId, chain, plan, statements, processed, failed);
   if (outcome === "advanced") {
     deps.events.publish("sync.progress", { syncLogId: syncId, ...plan.patch, processed });
   }
   return outcome;
 }
 
-/** Children before parents, so no sweep trips a foreign key. */
-const SWEEP_ORDER: SweepResource[] = [
-  "server_databases",
-  "server_subusers",
-  "servers",
-  "egg_variables",
-  "eggs",
-  "nests",
-  "allocations",
-  "nodes",
-  "locations",
-];
+/** Resources a dry run reports, by the listing steps that list them. */
+const LISTED: Record<StepName, string[]> = {
+  locations: ["locations"],
+  nodes: ["nodes"],
+  allocations: ["allocations"],
+  nests: ["nests", "eggs"],
+  users: ["users"],
+  servers: ["servers"],
+  sweep: [],
+};
 
-/** Sweeps what this run fully listed, completes the log, and sends the notice and the event. */
+/**
+ * Completes the log (children of the parents this run saw follow them; a dry run writes its
+ * summary instead), and sends the notice and the event. Top-level rows were swept by the sweep step.
+ */
 export async function completeRun(
   deps: RunDeps & Pick<Deps, "log">,
   syncId: string,
   chain: ChainState,
 ): Promise<void> {
-  const resources = new Set(chain.steps.flatMap((s) => SWEEPS[s]));
-  const sweeps = SWEEP_ORDER.filter((r) => resources.has(r)).map((r) => sweep(r, syncId));
-  if ((await commitCompletion(deps.db, syncId, chain, sweeps, seconds(deps))) !== "advanced") return;
+  const sweeps = chain.dryRun ? [] : childSweeps(syncId, chain.steps);
+  const extra = chain.dryRun
+    ? sql`jsonb_build_object('dry_run', ${dryRunSummary(
+        syncId,
+        chain.steps.flatMap((s) => LISTED[s]),
+      )})`
+    : undefined;
+  if ((await commitCompletion(deps.db, syncId, chain, sweeps, seconds(deps), extra)) !== "advanced") return;
   deps.log("info", "sync completed", { syncLogId: syncId });
   deps.events.publish("sync.finished", { syncLogId: syncId, status: "COMPLETED" });
   await notify(deps, { type: "sync-finished", syncLogId: syncId, status: "COMPLETED" });
@@ -216,52 +240,46 @@ export async function failRunFromDeadPage(payload: unknown, deps: RunDeps): Prom
   await failRun(deps, msg.syncLogId, run.cursor, `${last} (retries exhausted)`);
 }
 
-/**
- * Cancels a PENDING/RUNNING run at once (status CANCELLED); the engine's guard stops it before
- * its next page. Returns the run as it is now, or undefined when there is no such run.
- */
-export async function cancelRun(
-  deps: Pick<Deps, "db" | "now">,
-  id?: string,
-  audit?: Deps["actor"],
-): Promise<{ log?: SyncLog; cancelled: boolean }> {
-  const { db } = deps;
-  const target = id
-    ? (await db.select().from(syncLogs).where(eq(syncLogs.id, id)))[0]
-    : (await db.select().from(syncLogs).orderBy(desc(syncLogs.startedAt)).limit(1))[0];
-  if (!target) return { cancelled: false };
-  const now = deps.now();
-  const [cancelled] = await db.batch([
-    db
-      .update(syncLogs)
-      .set({
-        status: "CANCELLED",
-        cancelledAt: now,
-        completedAt: now,
-        durationSeconds: sql`greatest(0, round(extract(epoch from now() - ${syncLogs.startedAt})))::int`,
-        metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: seconds(deps) })}::jsonb`,
-        updatedAt: now,
-      })
-      .where(and(eq(syncLogs.id, target.id), inArray(syncLogs.status, ["PENDING", "RUNNING"])))
-      .returning(),
-    // The audit row commits with the cancel, and only if this call cancelled the run.
-    ...(audit
-      ? [
-          db.execute(sql`insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
-            select 'sync.cancelled', ${audit.type}, ${audit.id}, 'sync', id, ${audit.ip}, ${audit.userAgent}, '{}'::jsonb
-            from sync_logs where id = ${target.id} and status = 'CANCELLED' and "cancelledAt" = ${now.toISOString()}::timestamptz`),
-        ]
-      : []),
-  ]);
-  const updated = cancelled[0];
-  return updated ? { log: updated, cancelled: true } : { log: target, cancelled: false };
-}
+/** A run whose chain has not advanced for this long is re-driven; after DEAD_MINUTES it is failed. */
+export const STALL_SECONDS = 120;
+export const DEAD_MINUTES = 60;
 
-/** Cancels a run (the latest when no id) and audits it: admin and service routes alike. */
-export async function cancelAndAudit(deps: Pick<Deps, "db" | "now" | "actor" | "events">, id?: string) {
-  const result = await cancelRun(deps, id, deps.actor);
-  if (!result.log) throw new AppError("NOT_FOUND", "Sync log not found");
-  if (!result.cancelled) throw new AppError("INVALID_REQUEST", "Cannot cancel a sync that is not running");
-  deps.events.publish("sync.finished", { syncLogId: result.log.id, status: "CANCELLED" });
-  return result.log;
+/**
+ * Re-drives the run when its chain has not advanced for STALL_SECONDS (a fresh message for the
+ * committed cursor; a duplicate loses the CAS), or fails it when it has been dead for an hour.
+ * Claimed with a conditional update, so concurrent callers send one message. Returns true when
+ * the run was ended (the caller may start a new one).
+ */
+export async function recoverStalledRun(deps: RunDeps, syncId: string): Promise<boolean> {
+  const now = deps.now().toISOString();
+  const res = await deps.db.execute<{
+    seq: number;
+    dead: boolean;
+    steps: StepName[];
+    step_index: number;
+  }>(sql`
+    with stale as (
+      select l.id, l."updatedAt" < ${now}::timestamptz - make_interval(mins => ${DEAD_MINUTES}) as dead
+      from sync_logs l where l.id = ${syncId} and l.status in ('PENDING', 'RUNNING')
+        and l."updatedAt" < ${now}::timestamptz - make_interval(secs => ${STALL_SECONDS})
+      for update skip locked
+    ), claimed as (
+      update sync_logs l set "updatedAt" = ${now}::timestamptz from stale where l.id = stale.id and not stale.dead returning l.id
+    )
+    select (c.cursor->>'seq')::int as seq, s.dead, array(select jsonb_array_elements_text(c.cursor->'steps')) as steps,
+      (c.cursor->>'stepIndex')::int as step_index
+    from stale s join sync_cursors c on c."syncLogId" = s.id and c.step = 'chain'`);
+  const row = res.rows[0];
+  if (!row) return false;
+  if (row.dead) {
+    await failRun(
+      deps,
+      syncId,
+      { steps: row.steps, stepIndex: Number(row.step_index) },
+      "sync stalled (no progress for an hour)",
+    );
+    return true;
+  }
+  await sendPage(deps, { syncLogId: syncId, seq: Number(row.seq), nonce: `redrive-${deps.now().getTime()}` });
+  return false;
 }

@@ -7,8 +7,9 @@ import { AppError } from "../../platform/errors.ts";
 import { authErrors, commonErrors, jsonRequestBody, notFoundError } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
+import { cancelAndAudit } from "./sync-cancel.ts";
 import { getLog, latestPerType, listLogs, syncLogView } from "./sync-logs.ts";
-import { cancelAndAudit, SYNC_TYPES, type SyncType, startRun } from "./sync-runs.ts";
+import { recoverStalledRun, SYNC_TYPES, type SyncType, startRun } from "./sync-runs.ts";
 
 const tags = ["sync"];
 const errors = { ...commonErrors, ...authErrors, ...notFoundError };
@@ -26,6 +27,14 @@ const trigger = (type: SyncType) =>
         z.object({
           requested_by: z.string().max(100).optional(),
           skip_users: z.boolean().optional(),
+          ...(type === "full"
+            ? {
+                dry_run: z
+                  .boolean()
+                  .optional()
+                  .openapi({ description: "Walk the panel and report, write nothing" }),
+              }
+            : {}),
         }),
         false,
       ),
@@ -90,6 +99,7 @@ for (const type of ["full", "locations", "nodes", "servers", "users"] as const) 
       type,
       requestedBy: body.requested_by ?? "api",
       skipUsers: type === "full" ? body.skip_users : undefined,
+      dryRun: type === "full" ? (body as { dry_run?: boolean }).dry_run : undefined,
     });
     const data = { sync_log_id: run.log.id, task_id: run.log.id, status: run.log.status };
     const message = run.alreadyRunning
@@ -105,8 +115,12 @@ export const serviceSyncRoutes = router
     return c.json(envelope(null, "Sync cancelled"), 200);
   })
   .openapi(routes.status, async (c) => {
-    const log = await getLog(c.var.db, c.req.valid("param").id);
+    const id = c.req.valid("param").id;
+    let log = await getLog(c.var.db, id);
     if (!log) throw new AppError("NOT_FOUND", "Sync log not found");
+    // A status read re-drives a chain that stopped advancing.
+    if ((log.status === "PENDING" || log.status === "RUNNING") && (await recoverStalledRun(c.var.deps, id)))
+      log = (await getLog(c.var.db, id)) ?? log;
     return c.json(envelope(syncLogView(log)), 200);
   })
   .openapi(routes.logs, async (c) => {

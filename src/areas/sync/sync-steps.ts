@@ -1,97 +1,55 @@
 // The sync steps: for a cursor position, fetch one panel page (or a nest's eggs) and build the
-// page's bulk statements. Pure of queue and run bookkeeping (see sync-engine.ts).
+// page's bulk statements from its units (a panel row with what it carries), so a page the
+// database refuses can be rebuilt for any subset of its units (quarantine, sync-quarantine.ts).
+// Listings are read in id order where the panel allows a sort (servers: sync-servers-page.ts;
+// the sweep: sync-sweep.ts; the page types: sync-page.ts). Pure of queue and run bookkeeping.
 import { type SQL, sql } from "drizzle-orm";
-import type { Deps } from "../../platform/deps.ts";
+import { AppError } from "../../platform/errors.ts";
 import type {
   FractalList,
   PanelAllocation,
-  PanelDatabase,
   PanelEgg,
   PanelEggVariable,
   PanelLocation,
   PanelNest,
   PanelNode,
-  PanelServer,
-  PanelSubuser,
   PanelUser,
 } from "../../services/panel/panel.types.ts";
-import { type PanelDeps, panelPage, panelRequest, related } from "../../services/panel/panel-client.ts";
+import { panelPage, panelRequest, related } from "../../services/panel/panel-client.ts";
 import {
-  type DatabaseRow,
-  type ServerRow,
-  type SubuserRow,
-  type SweepResource,
-  serverStatus,
-  upsertAllocations,
-  upsertLocations,
-  upsertNests,
-  upsertNodes,
-  upsertServers,
-  upsertUsers,
-} from "./sync-writes.ts";
+  type Cursor,
+  nextPage,
+  type PageResult,
+  type StepContext,
+  type StepName,
+  unitsOf,
+} from "./sync-page.ts";
+import { serversPage } from "./sync-servers-page.ts";
+import { sweepPage } from "./sync-sweep.ts";
+import { upsertAllocations, upsertLocations, upsertNests, upsertNodes, upsertUsers } from "./sync-writes.ts";
 
-export const STEPS = ["locations", "nodes", "allocations", "nests", "users", "servers"] as const;
-export type StepName = (typeof STEPS)[number];
+export {
+  type Cursor,
+  MILESTONES,
+  type PageResult,
+  type PageUnits,
+  STEPS,
+  type StepContext,
+  type StepName,
+} from "./sync-page.ts";
 
-/** Overall progress when a step starts; the last step ends at 85, finalising reaches 100. */
-export const MILESTONES: Record<StepName | "finalize" | "completed", number> = {
-  locations: 0,
-  nodes: 15,
-  allocations: 30,
-  nests: 45,
-  users: 60,
-  servers: 75,
-  finalize: 85,
-  completed: 100,
-};
-
-/** What each step's complete listing allows us to sweep. Users are never swept. */
-export const SWEEPS: Record<StepName, SweepResource[]> = {
-  locations: ["locations"],
-  nodes: ["nodes"],
-  allocations: ["allocations"],
-  nests: ["nests", "eggs", "egg_variables"],
-  users: [],
-  servers: ["servers", "server_subusers", "server_databases"],
-};
-
-export interface Cursor {
-  page: number;
-  /** allocations: the node ids to walk and the index of the current one. */
-  nodeIds?: number[];
-  nodeIndex?: number;
-}
-
-export interface PageResult {
-  statements: SQL[];
-  processed: number;
-  /** Items in the whole step listing, when known. */
-  total: number;
-  /** The next cursor within this step, or null when the step's listing is complete. */
-  next: Cursor | null;
-  message: string;
-}
-
-/** A step reads the seam's database and the panel slice, for one run. */
-export interface StepContext extends Pick<Deps, "db"> {
-  panel: PanelDeps;
-  syncId: string;
-}
-
-const nextPage = (page: number, totalPages: number): Cursor | null =>
-  page < totalPages ? { page: page + 1 } : null;
-
-/** A plain paged listing written with one statement set per page. */
-async function listingPage<T>(
+/** A plain paged listing (in id order) written with one statement set per page. */
+async function listingPage<T extends { id: number }>(
   ctx: StepContext,
   path: string,
   cursor: Cursor,
   label: string,
   write: (items: T[]) => SQL[],
 ): Promise<PageResult> {
-  const p = await panelPage<T>(ctx.panel, path, cursor.page);
+  const p = await panelPage<T>(ctx.panel, path, cursor.page, undefined, "id");
   return {
     statements: write(p.items),
+    rows: unitsOf(label, p.items, (i) => i.id, write),
     processed: p.items.length,
     total: p.total,
     next: nextPage(p.page, p.totalPages),
@@ -102,20 +60,22 @@ async function listingPage<T>(
 export async function runStepPage(ctx: StepContext, step: StepName, cursor: Cursor): Promise<PageResult> {
   switch (step) {
     case "locations":
-      return listingPage<PanelLocation>(ctx, "/locations", cursor, "locations", (items) => [
+      return listingPage<PanelLocation>(ctx, "/locations", cursor, "locations", (items) =>
         upsertLocations(ctx.syncId, items),
-      ]);
+      );
     case "nodes":
-      return listingPage<PanelNode>(ctx, "/nodes", cursor, "nodes", (items) => [
+      return listingPage<PanelNode>(ctx, "/nodes", cursor, "nodes", (items) =>
         upsertNodes(ctx.syncId, items),
-      ]);
+      );
     case "allocations":
       return allocationsPage(ctx, cursor);
     case "nests": {
+      // The panel offers no sort on nests (nor on a node's allocations): the sweep confirms.
       const p = await panelPage<PanelNest>(ctx.panel, "/nests", cursor.page);
-      const eggs: PanelEgg[] = [];
-      const variables: PanelEggVariable[] = [];
+      const units: NestUnit[] = [];
       for (const nest of p.items) {
+        const unit: NestUnit = { nest, eggs: [], variables: [] };
+        units.push(unit);
         // The panel's egg listing is not paginated.
         const { body } = await panelRequest<FractalList<PanelEgg>>(
           ctx.panel,
@@ -126,13 +86,31 @@ export async function runStepPage(ctx: StepContext, step: StepName, cursor: Curs
           },
         );
         for (const egg of body?.data ?? []) {
-          eggs.push({ ...egg.attributes, nest: egg.attributes.nest ?? nest.id });
+          unit.eggs.push({ ...egg.attributes, nest: egg.attributes.nest ?? nest.id });
           for (const v of related<PanelEggVariable>(egg.attributes, "variables"))
-            variables.push({ ...v, egg_id: egg.attributes.id });
+            unit.variables.push({ ...v, egg_id: egg.attributes.id });
         }
       }
+      const build = (us: NestUnit[]) =>
+        upsertNests(
+          ctx.syncId,
+          us.map((u) => u.nest),
+          us.flatMap((u) => u.eggs),
+          us.flatMap((u) => u.variables),
+        );
+      const eggs = units.flatMap((u) => u.eggs);
       return {
-        statements: upsertNests(ctx.syncId, p.items, eggs, variables),
+        statements: build(units),
+        rows: unitsOf(
+          "nests",
+          units,
+          (u) => u.nest.id,
+          build,
+          (us) => ({
+            nests: us.map((u) => u.nest.id),
+            eggs: us.flatMap((u) => u.eggs.map((e) => e.id)),
+          }),
+        ),
         processed: p.items.length,
         total: p.total,
         next: nextPage(p.page, p.totalPages),
@@ -145,17 +123,33 @@ export async function runStepPage(ctx: StepContext, step: StepName, cursor: Curs
       ]);
     case "servers":
       return serversPage(ctx, cursor);
+    case "sweep":
+      return sweepPage(ctx, cursor);
   }
 }
 
+interface NestUnit {
+  nest: PanelNest;
+  eggs: PanelEgg[];
+  variables: PanelEggVariable[];
+}
+
+/** The nodes to read allocations from: the ones this run listed (else every live node). */
+async function nodesToWalk(ctx: StepContext): Promise<number[]> {
+  const listed = ctx.steps.includes("nodes");
+  const res = await ctx.db.execute<{ ids: number[] | null }>(
+    listed && !ctx.dryRun
+      ? sql`select array_agg(id order by id) as ids from nodes where "lastSeenSyncId" = ${ctx.syncId}`
+      : listed
+        ? sql`select array_agg(value::int order by value::int) as ids from sync_cursors c, jsonb_array_elements_text(c.cursor)
+            where c."syncLogId" = ${ctx.syncId} and c.step = 'seen:nodes'`
+        : sql`select array_agg(id order by id) as ids from nodes where "deletedAt" is null`,
+  );
+  return (res.rows[0]?.ids ?? []).map(Number);
+}
+
 async function allocationsPage(ctx: StepContext, cursor: Cursor): Promise<PageResult> {
-  let nodeIds = cursor.nodeIds;
-  if (!nodeIds) {
-    const res = await ctx.db.execute<{ ids: number[] | null }>(
-      sql`select array_agg(id order by id) as ids from nodes`,
-    );
-    nodeIds = (res.rows[0]?.ids ?? []).map(Number);
-  }
+  const nodeIds = cursor.nodeIds ?? (await nodesToWalk(ctx));
   const index = cursor.nodeIndex ?? 0;
   const nodeId = nodeIds[index];
   if (nodeId === undefined)
@@ -166,74 +160,32 @@ async function allocationsPage(ctx: StepContext, cursor: Cursor): Promise<PageRe
       next: null,
       message: "No nodes to read allocations from",
     };
-  const p = await panelPage<PanelAllocation>(ctx.panel, `/nodes/${nodeId}/allocations`, cursor.page);
+  const nextNode: Cursor | null =
+    index + 1 < nodeIds.length ? { page: 1, nodeIds, nodeIndex: index + 1 } : null;
+  let p: Awaited<ReturnType<typeof panelPage<PanelAllocation>>>;
+  try {
+    p = await panelPage<PanelAllocation>(ctx.panel, `/nodes/${nodeId}/allocations`, cursor.page);
+  } catch (err) {
+    // The node was deleted on the panel after it was listed: nothing to read, the sweep buries it.
+    if (!(err instanceof AppError && err.context.status === 404)) throw err;
+    return {
+      statements: [],
+      processed: 0,
+      total: 0,
+      next: nextNode,
+      message: `Node ${nodeId} is gone from the panel`,
+    };
+  }
+  const build = (items: PanelAllocation[]) =>
+    items.length ? upsertAllocations(ctx.syncId, nodeId, items) : [];
   const next: Cursor | null =
-    p.page < p.totalPages
-      ? { page: p.page + 1, nodeIds, nodeIndex: index }
-      : index + 1 < nodeIds.length
-        ? { page: 1, nodeIds, nodeIndex: index + 1 }
-        : null;
+    p.page < p.totalPages ? { page: p.page + 1, nodeIds, nodeIndex: index } : nextNode;
   return {
-    statements: p.items.length ? upsertAllocations(ctx.syncId, nodeId, p.items) : [],
+    statements: build(p.items),
+    rows: unitsOf("allocations", p.items, (a) => a.id, build),
     processed: p.items.length,
     total: p.total,
     next,
     message: `Synced allocations of node ${index + 1}/${nodeIds.length} (page ${p.page}/${p.totalPages})`,
-  };
-}
-
-async function serversPage(ctx: StepContext, cursor: Cursor): Promise<PageResult> {
-  // Subusers and databases come with the page: no per-server requests.
-  const p = await panelPage<PanelServer>(
-    ctx.panel,
-    "/servers",
-    cursor.page,
-    "allocations,subusers,databases.host",
-  );
-  const servers: ServerRow[] = [];
-  const subusers: SubuserRow[] = [];
-  const databases: DatabaseRow[] = [];
-  for (const s of p.items) {
-    servers.push({
-      id: s.id,
-      external_id: s.external_id,
-      uuid: s.uuid,
-      identifier: s.identifier,
-      name: s.name,
-      description: s.description,
-      status: serverStatus(s),
-      suspended: Boolean(s.suspended),
-      memory: s.limits?.memory ?? 0,
-      disk: s.limits?.disk ?? 0,
-      cpu: s.limits?.cpu ?? 0,
-      user: s.user,
-      node: s.node,
-      egg: s.egg,
-      nest: s.nest,
-      allocation_ids: related<{ id: number }>(s, "allocations").map((a) => a.id),
-    });
-    for (const su of related<PanelSubuser>(s, "subusers")) {
-      subusers.push({ server_id: s.id, user_id: su.user_id, permissions: su.permissions ?? [] });
-    }
-    for (const d of related<PanelDatabase>(s, "databases")) {
-      const host = (d.relationships?.host as { attributes?: { host?: string; port?: number } } | undefined)
-        ?.attributes;
-      databases.push({
-        id: d.id,
-        server_id: s.id,
-        host: host?.host ?? `host-${d.host}`,
-        port: host?.port ?? 3306,
-        database: d.database,
-        username: d.username,
-        max_connections: d.max_connections ?? 0,
-      });
-    }
-  }
-  return {
-    statements: upsertServers(ctx.syncId, servers, subusers, databases),
-    processed: p.items.length,
-    total: p.total,
-    next: nextPage(p.page, p.totalPages),
-    message: `Synced servers page ${p.page}/${p.totalPages} (${subusers.length} subusers, ${databases.length} databases)`,
   };
 }

@@ -1,17 +1,14 @@
 // Sync jobs: `sync.page` (the engine), `sync.auto` (the */5 cron: a real run, started like the
 // routes start one, when the interval from settings has passed), `sync.watchdog` (re-drives a
-// chain whose message was lost, fails one stalled for an hour); and the dead-job hook of
-// `sync.page`. The completion notice is a notify() event (services/notifications).
+// chain that has not advanced for two minutes, fails one stalled for an hour), `sync.purge`
+// (tombstones past their retention); and the dead-job hook of `sync.page`. The completion
+// notice is a notify() event (services/notifications).
 import { sql } from "drizzle-orm";
 import type { JobTable } from "../../platform/jobs.types.ts";
-import { sendPage } from "./sync-chain.ts";
 import { handleSyncPage } from "./sync-engine.ts";
-import { failRun, failRunFromDeadPage, startRun } from "./sync-runs.ts";
+import { purgeStatements, TOMBSTONE_RETENTION_DAYS } from "./sync-purge.ts";
+import { failRunFromDeadPage, recoverStalledRun, startRun } from "./sync-runs.ts";
 import { readAutoSync } from "./sync-settings.ts";
-import type { StepName } from "./sync-steps.ts";
-
-const STALL_MINUTES = 10;
-const DEAD_MINUTES = 60;
 
 export const syncJobs: JobTable = {
   "sync.page": handleSyncPage,
@@ -29,31 +26,20 @@ export const syncJobs: JobTable = {
   },
 
   "sync.watchdog": async (_payload, deps) => {
-    const res = await deps.db.execute<{
-      id: string;
-      seq: number;
-      minutes: number;
-      steps: string[];
-      step_index: number;
-    }>(sql`
-      select l.id, (c.cursor->>'seq')::int as seq,
-             extract(epoch from ${deps.now().toISOString()}::timestamptz - l."updatedAt") / 60 as minutes,
-             array(select jsonb_array_elements_text(c.cursor->'steps')) as steps, (c.cursor->>'stepIndex')::int as step_index
-      from sync_logs l join sync_cursors c on c."syncLogId" = l.id and c.step = 'chain'
-      where l.status in ('PENDING', 'RUNNING')
-        and l."updatedAt" < ${deps.now().toISOString()}::timestamptz - make_interval(mins => ${STALL_MINUTES})`);
-    for (const r of res.rows) {
-      if (Number(r.minutes) > DEAD_MINUTES) {
-        await failRun(
-          deps,
-          r.id,
-          { steps: r.steps as StepName[], stepIndex: Number(r.step_index) },
-          "sync stalled (no progress for an hour)",
-        );
-      } else {
-        await sendPage(deps, { syncLogId: r.id, seq: Number(r.seq), nonce: `watchdog-${deps.message.id}` });
-      }
-    }
+    const res = await deps.db.execute<{ id: string }>(
+      sql`select id from sync_logs where status in ('PENDING', 'RUNNING')`,
+    );
+    for (const r of res.rows) await recoverStalledRun(deps, r.id);
+  },
+
+  "sync.purge": async (_payload, deps) => {
+    const cutoff = new Date(deps.now().getTime() - TOMBSTONE_RETENTION_DAYS * 86_400_000).toISOString();
+    const [first, ...rest] = purgeStatements(cutoff).map((s) => deps.db.execute(s));
+    if (!first) return;
+    const results = await deps.db.batch([first, ...rest]);
+    deps.log("info", "purged sync tombstones", {
+      deleted: results.reduce((n, r) => n + (r.rowCount ?? 0), 0),
+    });
   },
 };
 

@@ -12,8 +12,9 @@ import {
 } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
-import { listLogs, syncLogView, syncOverview } from "./sync-logs.ts";
-import { AVAILABLE_TARGETS, cancelAndAudit, SYNC_TYPES, startRun, syncTypeOf } from "./sync-runs.ts";
+import { cancelAndAudit } from "./sync-cancel.ts";
+import { listLogs, listQuarantine, syncLogView, syncOverview } from "./sync-logs.ts";
+import { AVAILABLE_TARGETS, recoverStalledRun, SYNC_TYPES, startRun, syncTypeOf } from "./sync-runs.ts";
 import { readAutoSync, settingsView, writeAutoSync } from "./sync-settings.ts";
 
 const tags = ["sync"];
@@ -54,6 +55,7 @@ const trigger = createRoute({
         type: z.string().max(32).optional(),
         target: z.string().max(32).optional(),
         skip_users: z.boolean().optional(),
+        dry_run: z.boolean().optional().openapi({ description: "Walk the panel and report, write nothing" }),
       }),
       false,
     ),
@@ -120,6 +122,43 @@ const logs = createRoute({
   },
 });
 
+const quarantine = createRoute({
+  method: "get",
+  path: "/api/admin/sync/quarantine",
+  tags,
+  summary:
+    "Panel rows a sync could not write (SQLSTATE class 22/23), newest first; the rest of their page landed",
+  ...access.admin(),
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).catch(50).openapi({ type: "integer" }),
+      offset: z.coerce.number().int().min(0).max(1_000_000).catch(0).openapi({ type: "integer" }),
+      resource: z.string().max(32).optional(),
+    }),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        items: z.array(
+          z.object({
+            resource: z.string(),
+            panelId: z.string(),
+            sqlState: z.string(),
+            message: z.string(),
+            syncLogId: z.string(),
+            row: z.unknown(),
+            createdAt: z.string(),
+            updatedAt: z.string(),
+          }),
+        ),
+        total: z.number(),
+      }),
+    ),
+    ...errors,
+  },
+});
+
 const SettingsAnswer = jsonBody(
   z.object({
     success: z.literal(true),
@@ -176,7 +215,9 @@ const postSettings = createRoute({
 
 export const adminSyncRoutes = createRouter()
   .openapi(overview, async (c) => {
-    const o = await syncOverview(c.var.db);
+    let o = await syncOverview(c.var.db);
+    // A status read re-drives a chain that stopped advancing.
+    if (o.runningId && (await recoverStalledRun(c.var.deps, o.runningId))) o = await syncOverview(c.var.db);
     return c.json(
       {
         success: true as const,
@@ -193,6 +234,7 @@ export const adminSyncRoutes = createRouter()
       type: syncTypeOf(body),
       requestedBy: "admin",
       skipUsers: body.skip_users,
+      dryRun: body.dry_run,
     });
     const data = { sync_log_id: run.log.id, task_id: run.log.id, status: run.log.status };
     return c.json(
@@ -217,6 +259,11 @@ export const adminSyncRoutes = createRouter()
       { success: true as const, logs: rows.map(syncLogView), limit: q.limit, offset: q.offset },
       200,
     );
+  })
+  .openapi(quarantine, async (c) => {
+    const q = c.req.valid("query");
+    const page = await listQuarantine(c.var.db, q);
+    return c.json({ success: true as const, ...page }, 200);
   })
   .openapi(getSettings, async (c) =>
     c.json({ success: true as const, ...settingsView(await readAutoSync(c.var.deps)) }, 200),

@@ -4,267 +4,24 @@
 
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { eq, inArray, sql } from "drizzle-orm";
-import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import {
-  call,
-  callJson,
-  eventually,
-  jobMessage,
-  testDb,
-  testDeps,
-  testEnv,
-  uid,
-} from "../../../test/helpers.ts";
+import { describe, expect, it } from "vitest";
+import { call, callJson, jobMessage, testDb, testDeps, testEnv, uid } from "../../../test/helpers.ts";
 import { addFault, clearFaults, mutatePanel, panelAll } from "../../../test/panel.ts";
-import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
+import {
+  admin,
+  expectMirrorsPanel,
+  finished,
+  fullSync,
+  type PServer,
+  syncSuiteHooks,
+  trigger,
+} from "../../../test/sync-helpers.ts";
+import { bearer, createAdmin, createTestUser } from "../../../test/users.ts";
 import worker from "../../index.ts";
 import { auditLogs, syncLogs, users } from "../../platform/db/schema/index.ts";
 import { handleSyncPage } from "./sync-engine.ts";
 
-type Log = {
-  id: string;
-  status: string;
-  error: string | null;
-  metadata: Record<string, unknown>;
-  itemsSynced: number;
-};
-
-let admin: TestUser;
-beforeAll(async () => {
-  // The demo panel here allows far more than a real panel's 240/min; tell the shared budget so.
-  await testDb().execute(sql`insert into config (key, value) values ('panel_requests_per_minute', '100000')
-    on conflict (key) do update set value = excluded.value`);
-});
-beforeEach(async () => {
-  admin ??= await createAdmin();
-  await settle();
-});
-afterEach(clearFaults);
-
-/** No run left active (another file may have started one): cancel and wait. */
-async function settle() {
-  const db = testDb();
-  await db.execute(
-    sql`update sync_logs set status = 'CANCELLED', "cancelledAt" = now() where status in ('PENDING', 'RUNNING')`,
-  );
-}
-
-async function trigger(body: unknown = { type: "full" }) {
-  const r = await callJson<{ sync_log_id: string; alreadyRunning: boolean; status: string }>(
-    "/api/admin/sync",
-    {
-      method: "POST",
-      headers: { ...bearer(admin.token), "content-type": "application/json" },
-      body: JSON.stringify(body),
-    },
-  );
-  expect(r.res.status, r.text).toBe(202);
-  return r.body;
-}
-
-async function finished(id: string, timeoutMs = 60_000): Promise<Log> {
-  return eventually(async () => {
-    const [row] = await testDb().select().from(syncLogs).where(eq(syncLogs.id, id));
-    return row && ["COMPLETED", "FAILED", "CANCELLED"].includes(row.status)
-      ? (row as unknown as Log)
-      : undefined;
-  }, timeoutMs);
-}
-
-async function fullSync(): Promise<Log> {
-  const t = await trigger();
-  expect(t.alreadyRunning).toBe(false);
-  const log = await finished(t.sync_log_id);
-  expect(log.status, JSON.stringify(log)).toBe("COMPLETED");
-  return log;
-}
-
-const sortBy = <T>(rows: T[], key: (r: T) => string | number) =>
-  [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-
-interface PServer {
-  id: number;
-  uuid: string;
-  name: string;
-  status: string | null;
-  suspended: boolean;
-  user: number;
-  node: number;
-  egg: number;
-  relationships: {
-    allocations: { data: { attributes: { id: number } }[] };
-    subusers: { data: { attributes: { user_id: number } }[] };
-    databases: { data: { attributes: { id: number } }[] };
-  };
-}
-
-/** Compares every mirrored table with the panel's own listings. */
-async function expectMirrorsPanel() {
-  const db = testDb();
-  const [pLocations, pNodes, pNests, pUsers, pServers] = await Promise.all([
-    panelAll<{ id: number; short: string }>("/locations"),
-    panelAll<{ id: number; name: string; location_id: number }>("/nodes"),
-    panelAll<{ id: number; name: string }>("/nests"),
-    panelAll<{ id: number; email: string }>("/users"),
-    panelAll<PServer>("/servers", "allocations,subusers,databases"),
-  ]);
-  const pAllocations = (
-    await Promise.all(
-      pNodes.map((n) =>
-        panelAll<{ id: number; ip: string; port: number; assigned: boolean }>(
-          `/nodes/${n.id}/allocations`,
-        ).then((a) => a.map((x) => ({ ...x, node: n.id }))),
-      ),
-    )
-  ).flat();
-
-  const q = async <T>(text: ReturnType<typeof sql>) => (await db.execute(text)).rows as T[];
-  expect(
-    sortBy(
-      await q<{ id: number; shortCode: string }>(sql`select id, "shortCode" from locations`),
-      (r) => r.id,
-    ),
-  ).toEqual(
-    sortBy(
-      pLocations.map((l) => ({ id: l.id, shortCode: l.short })),
-      (r) => r.id,
-    ),
-  );
-  expect(sortBy(await q<{ id: number }>(sql`select id, name, "locationId" from nodes`), (r) => r.id)).toEqual(
-    sortBy(
-      pNodes.map((n) => ({ id: n.id, name: n.name, locationId: n.location_id })),
-      (r) => r.id,
-    ),
-  );
-  const pEggs = (
-    await Promise.all(
-      pNests.map(async (n) => {
-        const res = await fetch(
-          `${inject("panelUrl")}/api/application/nests/${n.id}/eggs?include=variables`,
-          {
-            headers: { authorization: `Bearer ${inject("panelApplicationKey")}`, accept: "application/json" },
-          },
-        );
-        const body = (await res.json()) as {
-          data: {
-            attributes: {
-              id: number;
-              name: string;
-              relationships: { variables: { data: { attributes: { id: number; env_variable: string } }[] } };
-            };
-          }[];
-        };
-        return body.data.map((e) => ({ ...e.attributes, nest: n.id }));
-      }),
-    )
-  ).flat();
-  expect(
-    sortBy(
-      await q<{ id: number; name: string; nestId: number }>(sql`select id, name, "nestId" from eggs`),
-      (r) => r.id,
-    ),
-  ).toEqual(
-    sortBy(
-      pEggs.map((e) => ({ id: e.id, name: e.name, nestId: e.nest })),
-      (r) => r.id,
-    ),
-  );
-  expect(
-    sortBy(
-      await q<{ id: number; env: string; egg: number }>(
-        sql`select id, env_variable as env, egg_id as egg from egg_variables`,
-      ),
-      (r) => r.id,
-    ),
-  ).toEqual(
-    sortBy(
-      pEggs.flatMap((e) =>
-        e.relationships.variables.data.map((v) => ({
-          id: v.attributes.id,
-          env: v.attributes.env_variable,
-          egg: e.id,
-        })),
-      ),
-      (r) => r.id,
-    ),
-  );
-  expect((await q<{ id: number }>(sql`select id from nests order by id`)).map((r) => r.id)).toEqual(
-    pNests.map((n) => n.id).sort((a, b) => a - b),
-  );
-  const serverOf = new Map<number, number>();
-  for (const s of pServers)
-    for (const a of s.relationships.allocations.data) serverOf.set(a.attributes.id, s.id);
-  const localAllocations = await q<{
-    id: number;
-    ip: string;
-    port: number;
-    nodeId: number;
-    isAssigned: boolean;
-    server: number | null;
-  }>(sql`
-    select a.id, a.ip, a.port, a."nodeId", a."isAssigned", s."pterodactylId" as server
-    from allocations a left join servers s on s.id = a."serverId"`);
-  expect(sortBy(localAllocations, (r) => r.id)).toEqual(
-    sortBy(
-      pAllocations.map((a) => ({
-        id: a.id,
-        ip: a.ip,
-        port: a.port,
-        nodeId: a.node,
-        isAssigned: a.assigned,
-        server: serverOf.get(a.id) ?? null,
-      })),
-      (r) => r.id,
-    ),
-  );
-  const localUsers = await q<{ pterodactylId: number; email: string }>(
-    sql`select "pterodactylId", email from users where "pterodactylId" is not null`,
-  );
-  expect(sortBy(localUsers, (r) => r.pterodactylId)).toEqual(
-    sortBy(
-      pUsers.map((u) => ({ pterodactylId: u.id, email: u.email.toLowerCase() })),
-      (r) => r.pterodactylId,
-    ),
-  );
-  const localServers = await q<{
-    pterodactylId: number;
-    uuid: string;
-    name: string;
-    status: string;
-    owner: number | null;
-    nodeId: number;
-  }>(sql`
-    select s."pterodactylId", s.uuid, s.name, s.status, u."pterodactylId" as owner, s."nodeId"
-    from servers s left join users u on u.id = s."ownerId" where s."pterodactylId" is not null`);
-  expect(sortBy(localServers, (r) => r.pterodactylId)).toEqual(
-    sortBy(
-      pServers.map((s) => ({
-        pterodactylId: s.id,
-        uuid: s.uuid,
-        name: s.name,
-        status: s.suspended ? "suspended" : (s.status ?? "online").toLowerCase(),
-        owner: s.user,
-        nodeId: s.node,
-      })),
-      (r) => r.pterodactylId,
-    ),
-  );
-  const localSubusers = await q<{ server: number; user: number }>(sql`
-    select s."pterodactylId" as server, u."pterodactylId" as user from server_subusers su
-    join servers s on s.id = su."serverId" join users u on u.id = su."userId" where not su."isOwner"`);
-  const panelSubusers = pServers.flatMap((s) =>
-    s.relationships.subusers.data.map((su) => ({ server: s.id, user: su.attributes.user_id })),
-  );
-  expect(sortBy(localSubusers, (r) => `${r.server}:${r.user}`)).toEqual(
-    sortBy(panelSubusers, (r) => `${r.server}:${r.user}`),
-  );
-  const localDbs = await q<{ id: number }>(
-    sql`select "pterodactylId" as id from server_databases order by 1`,
-  );
-  expect(localDbs.map((r) => r.id)).toEqual(
-    pServers.flatMap((s) => s.relationships.databases.data.map((d) => d.attributes.id)).sort((a, b) => a - b),
-  );
-}
+syncSuiteHooks();
 
 describe("panel sync", () => {
   it("lands exactly the panel's data with merged progress metadata and timing filled", async () => {
@@ -290,6 +47,7 @@ describe("panel sync", () => {
     const renamed = pUsers[3];
     if (!renamed) throw new Error("demo panel has too few users");
     const newEmail = `Renamed.${Date.now()}@Example.com`;
+    const [loginBefore] = await testDb().select().from(users).where(eq(users.pterodactylId, renamed.id));
     await mutatePanel("renameUserEmail", renamed.id, newEmail);
     const removed = pServers[0];
     if (!removed) throw new Error("demo panel has no servers");
@@ -301,10 +59,15 @@ describe("panel sync", () => {
     const [after] = await testDb().select({ n: sql<number>`count(*)::int` }).from(users);
     expect(after?.n).toBe(before?.n);
     const [row] = await testDb().select().from(users).where(eq(users.pterodactylId, renamed.id));
-    expect(row?.email).toBe(newEmail.toLowerCase());
+    // The panel e-mail is kept beside the login, never over it.
+    expect(row?.panelEmail).toBe(newEmail.toLowerCase());
+    expect(row?.email).toBe(loginBefore?.email);
     expect((await testDb().select().from(users).where(eq(users.id, local.user.id))).length).toBe(1);
-    const gone = await testDb().execute(sql`select 1 from servers where "pterodactylId" = ${removed.id}`);
-    expect(gone.rows).toHaveLength(0);
+    // Gone from the panel (confirmed by id): a tombstone, hidden from every list.
+    const gone = await testDb().execute<{ deleted: boolean }>(
+      sql`select "deletedAt" is not null as deleted from servers where "pterodactylId" = ${removed.id}`,
+    );
+    expect(gone.rows).toEqual([{ deleted: true }]);
   });
 
   it("completes through 5xx, resets and 429s on pages with nothing lost", async () => {

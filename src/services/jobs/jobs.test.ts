@@ -229,6 +229,7 @@ describe("cron dispatch (unit)", () => {
     );
     expect(ids).toEqual([
       "maintenance.old-sync-logs@2026-01-01T03:00:00.000Z",
+      "sync.purge@2026-01-01T03:00:00.000Z",
       "maintenance.expired-auth-tokens@2026-01-01T03:00:00.000Z",
     ]);
   });

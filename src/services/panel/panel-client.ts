@@ -138,10 +138,21 @@ export async function panelRequest<T>(
 
 export const PER_PAGE = 100;
 
-/** One page of an application listing (per_page=100; whatever size the panel really returns is fine). */
-export async function panelPage<A>(deps: PanelDeps, path: string, page: number, include?: string) {
+/**
+ * One page of an application listing (per_page=100; whatever size the panel really returns is
+ * fine). `sort` where the panel's listing allows one (Spatie allowedSorts: `id` on servers, users,
+ * nodes, locations), else the panel's unspecified order.
+ */
+export async function panelPage<A>(
+  deps: PanelDeps,
+  path: string,
+  page: number,
+  include?: string,
+  sort?: string,
+) {
   const query: Record<string, string | number> = { page, per_page: PER_PAGE };
   if (include) query.include = include;
+  if (sort) query.sort = sort;
   const { body } = await panelRequest<FractalList<A>>(deps, "application", path, { query });
   if (!body || !Array.isArray(body.data))
     throw upstream("panel answered an unexpected listing", true, undefined, { path });

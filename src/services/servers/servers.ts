@@ -5,9 +5,9 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import type { Principal } from "../../platform/principal.ts";
 
-/** Servers a user can see: owned, or shared with them as a subuser. */
+/** Servers a user can see: live (not a sync tombstone), and owned or shared with them as a subuser. */
 export function visibleTo(userId: string): SQL {
-  return sql`(s."ownerId" = ${userId} or exists (select 1 from server_subusers su where su."serverId" = s.id and su."userId" = ${userId}))`;
+  return sql`(s."deletedAt" is null and (s."ownerId" = ${userId} or exists (select 1 from server_subusers su where su."serverId" = s.id and su."userId" = ${userId})))`;
 }
 
 export type ServerRole = "owner" | "subuser" | "admin";
@@ -39,7 +39,7 @@ export async function serverAccess(
     select s.id, s."ownerId", su.permissions
     from servers s
     left join server_subusers su on su."serverId" = s.id and su."userId" = ${userId}
-    where s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}
+    where (s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}) and s."deletedAt" is null
     limit 1`);
   const row = res.rows[0];
   if (!row) return undefined;
@@ -101,7 +101,7 @@ export const serverSelect = sql`
   left join eggs e on e.id = s."eggId"
   left join nests en on en.id = e."nestId"
   left join nests sn on sn.id = s."nestId"
-  left join lateral (select ip, port from allocations where "serverId" = s.id order by id limit 1) a on true`;
+  left join lateral (select ip, port from allocations where "serverId" = s.id and "deletedAt" is null order by id limit 1) a on true`;
 
 export interface ServerRow extends Record<string, unknown> {
   id: string;

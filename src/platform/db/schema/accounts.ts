@@ -33,6 +33,8 @@ export const users = pgTable(
     isVirtfusionAdmin: boolean("isVirtfusionAdmin").notNull().default(false),
     isSystemAdmin: boolean("isSystemAdmin").notNull().default(false),
     pterodactylId: integer("pterodactylId"),
+    /** The panel account's e-mail as the panel last reported it; never copied into `email` (the login). */
+    panelEmail: text("panelEmail"),
     virtfusionId: integer("virtfusionId"),
     isMigrated: boolean("isMigrated").notNull().default(false),
     emailVerified: tstz("emailVerified"),

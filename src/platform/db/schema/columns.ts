@@ -8,3 +8,6 @@ export const updatedAt = () => tstz("updatedAt").notNull().defaultNow();
 
 /** Id of the last sync run that saw the row; after a complete listing, rows with another id are swept. */
 export const lastSeenSyncId = () => text("lastSeenSyncId");
+
+/** Set when the panel no longer has the row (confirmed by the sync): hidden from every list and count, purged later. */
+export const deletedAt = () => tstz("deletedAt");

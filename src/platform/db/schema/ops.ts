@@ -70,6 +70,30 @@ export const syncCursors = pgTable(
   (t) => [primaryKey({ columns: [t.syncLogId, t.step] })],
 );
 
+/**
+ * Panel rows a sync could not write (a deterministic data or constraint error, SQLSTATE class 22
+ * or 23): kept here with the run, the error and the row as the panel sent it; the rest of the
+ * page landed. One row per (resource, panel id), refreshed by every run that meets it again.
+ */
+export const syncQuarantine = pgTable(
+  "sync_quarantine",
+  {
+    resource: text("resource").notNull(),
+    panelId: text("panelId").notNull(),
+    sqlState: text("sqlState").notNull(),
+    message: text("message").notNull(),
+    syncLogId: text("syncLogId").notNull(),
+    row: jsonb("row").notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.resource, t.panelId] }),
+    index("sync_quarantine_updatedAt_idx").on(t.updatedAt),
+  ],
+);
+export type SyncQuarantine = typeof syncQuarantine.$inferSelect;
+
 export const discordWebhooks = pgTable(
   "discord_webhooks",
   {

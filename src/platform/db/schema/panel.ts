@@ -1,10 +1,12 @@
 // The panel mirror: locations, nodes, allocations, nests, eggs, egg variables, servers and their
 // databases, properties and subusers. Ids are Pterodactyl's where upstream used them; every
-// mirrored table has `lastSeenSyncId` for mark-and-sweep removal of stale rows.
+// mirrored table has `lastSeenSyncId` for mark-and-sweep, and rows the panel no longer has become
+// tombstones (`deletedAt`, hidden everywhere) instead of being deleted; natural keys (short code,
+// uuid, node+ip+port) are unique among live rows only, so a re-created row never collides.
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
-import { createdAt, lastSeenSyncId, tstz, updatedAt } from "./columns.ts";
+import { createdAt, deletedAt, lastSeenSyncId, tstz, updatedAt } from "./columns.ts";
 
 /** Our own text ids (servers, databases, properties, subusers) default in SQL so bulk upserts may omit them. */
 const generatedId = () => text("id").primaryKey().default(sql`gen_random_uuid()::text`);
@@ -18,8 +20,9 @@ export const locations = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
-  (t) => [uniqueIndex("locations_shortCode_key").on(t.shortCode)],
+  (t) => [uniqueIndex("locations_shortCode_key").on(t.shortCode).where(sql`"deletedAt" is null`)],
 );
 
 export const nodes = pgTable(
@@ -48,9 +51,10 @@ export const nodes = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [
-    uniqueIndex("nodes_uuid_key").on(t.uuid),
+    uniqueIndex("nodes_uuid_key").on(t.uuid).where(sql`"deletedAt" is null`),
     index("nodes_panelType_idx").on(t.panelType),
     index("nodes_locationId_idx").on(t.locationId),
   ],
@@ -67,8 +71,9 @@ export const nests = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
-  (t) => [uniqueIndex("nests_uuid_key").on(t.uuid)],
+  (t) => [uniqueIndex("nests_uuid_key").on(t.uuid).where(sql`"deletedAt" is null`)],
 );
 
 export const eggs = pgTable(
@@ -86,9 +91,10 @@ export const eggs = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [
-    uniqueIndex("eggs_uuid_key").on(t.uuid),
+    uniqueIndex("eggs_uuid_key").on(t.uuid).where(sql`"deletedAt" is null`),
     index("eggs_nestId_idx").on(t.nestId),
     index("eggs_panelType_idx").on(t.panelType),
   ],
@@ -112,6 +118,7 @@ export const eggVariables = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [index("egg_variables_egg_id_idx").on(t.eggId)],
 );
@@ -149,6 +156,7 @@ export const servers = pgTable(
     installedAt: tstz("installedAt"),
     lastSyncedAt: tstz("lastSyncedAt"),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [
     uniqueIndex("servers_pterodactylId_key").on(t.pterodactylId),
@@ -180,9 +188,10 @@ export const allocations = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [
-    uniqueIndex("allocations_nodeId_ip_port_key").on(t.nodeId, t.ip, t.port),
+    uniqueIndex("allocations_nodeId_ip_port_key").on(t.nodeId, t.ip, t.port).where(sql`"deletedAt" is null`),
     index("allocations_serverId_idx").on(t.serverId),
   ],
 );
@@ -206,6 +215,7 @@ export const serverDatabases = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastSeenSyncId: lastSeenSyncId(),
+    deletedAt: deletedAt(),
   },
   (t) => [
     uniqueIndex("server_databases_pterodactylId_key").on(t.pterodactylId),
