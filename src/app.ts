@@ -11,6 +11,7 @@ import { adminUserRoutes } from "./areas/admin/users.routes.ts";
 import { authRoutes } from "./areas/auth/auth.routes.ts";
 import { dashboardRoutes } from "./areas/dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./areas/health/health.routes.ts";
+import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/", rateLimitRoutes);
   app.route("/", settingsRoutes);
   app.route("/", webhookRoutes);
+  app.route("/", dispatchRoutes);
   app.route("/", adminSyncRoutes);
   app.route("/", serviceSyncRoutes);
   app.route("/", syncStreamRoutes);

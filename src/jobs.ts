@@ -6,6 +6,7 @@ import type { CronSchedule, JobTable } from "./platform/jobs.types.ts";
 import { accountJobs } from "./services/accounts/accounts.jobs.ts";
 import { maintenanceJobs } from "./services/jobs/maintenance.jobs.ts";
 import type { JobTables } from "./services/jobs/queue.consumer.ts";
+import { discordJobs } from "./services/notifications/discord-delivery.ts";
 import { emailJobs } from "./services/notifications/email.jobs.ts";
 import { notifyJobs } from "./services/notifications/notify.jobs.ts";
 
@@ -14,6 +15,7 @@ export const JOB_HANDLERS: JobTable = {
   ...accountJobs,
   ...emailJobs,
   ...notifyJobs,
+  ...discordJobs,
   ...syncJobs,
 };
 

@@ -33,7 +33,9 @@ async function update(
   details: Record<string, unknown>,
   change: (repos: string[]) => string[],
 ): Promise<string[]> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    // Lost the race: back off a little (jittered) before reading again.
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     const raw = await readRaw(deps);
     const next = change(parseRepos(raw ?? ""));
     const value = JSON.stringify(next);

@@ -1,7 +1,7 @@
 // The website's settings page against the real routes: load, save the whole object back with
 // masks, reset a secret, connection tests, repositories through every DELETE form — and no
 // secret readable through any answer. Settings are global: this file owns github_token,
-// site_name, cache_timeout, discord_notifications_enabled and github_repositories, and restores them.
+// site_name, cache_timeout, email_notifications_enabled and github_repositories, and restores them.
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callJson, testDb } from "../../../test/helpers.ts";
@@ -13,7 +13,7 @@ const OWNED = [
   "github_token",
   "site_name",
   "cache_timeout",
-  "discord_notifications_enabled",
+  "email_notifications_enabled",
   "github_repositories",
 ];
 let admin: TestUser;
@@ -91,14 +91,14 @@ describe("admin settings page", () => {
       siteName: "NodeByte Test",
       githubToken: secret,
       cacheTimeout: 300,
-      discordNotifications: true,
+      emailNotifications: true,
       githubRepositories: ["nodebyte/website", "nodebyte/backend"],
       githubRepositoriesMerge: true,
     };
     const saved = await api("/api/admin/settings", "POST", edited);
     expect(saved.res.status, saved.text).toBe(200);
     expect(saved.body.changed?.sort()).toEqual(
-      ["cacheTimeout", "discordNotifications", "githubRepositories", "githubToken", "siteName"].sort(),
+      ["cacheTimeout", "emailNotifications", "githubRepositories", "githubToken", "siteName"].sort(),
     );
     expect(saved.text).not.toContain(secret);
     expect(saved.body.settings).toMatchObject({

@@ -1,18 +1,60 @@
 // Delivery of notify() events: `notify.sync-finished` (a finished sync run) and
-// `notify.settings-updated` (admin settings saved; field names only). Both are logged no-ops
-// until Discord delivery lands with the settings and notifications issue.
-import type { JobTable } from "../../platform/jobs.types.ts";
+// `notify.settings-updated` (admin settings saved; field names only) go to every enabled SYSTEM
+// webhook of ADMIN scope when `discord_notifications_enabled` is on, with upstream's embeds.
+import { eq } from "drizzle-orm";
+import { syncLogs, users } from "../../platform/db/schema/index.ts";
+import type { JobDeps, JobTable } from "../../platform/jobs.types.ts";
+import { readSettings } from "../settings/settings.ts";
+import { fanOutToDiscord } from "./discord-delivery.ts";
+import { settingsUpdatedEmbed, syncFinishedEmbed } from "./embeds.ts";
+
+async function discordOn(deps: JobDeps): Promise<boolean> {
+  return (await readSettings(deps, ["discord_notifications_enabled"])).get("discord_notifications_enabled");
+}
 
 export const notifyJobs: JobTable = {
   "notify.sync-finished": async (payload, deps) => {
-    deps.log("info", "sync finished notice (Discord delivery arrives with the notifications area)", {
-      syncLogId: (payload as { syncLogId?: string })?.syncLogId,
-      status: (payload as { status?: string })?.status,
+    const p = payload as { syncLogId?: string; status?: string; error?: string };
+    if (typeof p?.syncLogId !== "string") return;
+    if (!(await discordOn(deps))) {
+      deps.log("info", "sync finished notice not sent (discord_notifications_enabled is off)", {
+        syncLogId: p.syncLogId,
+      });
+      return;
+    }
+    const [log] = await deps.db.select().from(syncLogs).where(eq(syncLogs.id, p.syncLogId));
+    const embed = syncFinishedEmbed({
+      status: p.status ?? log?.status ?? "FAILED",
+      durationSeconds: log?.durationSeconds,
+      error: p.error,
+      at: (log?.completedAt ?? deps.now()).toISOString(),
     });
+    const jobs = await fanOutToDiscord(deps, {
+      key: `sync:${p.syncLogId}`,
+      event: p.status === "COMPLETED" ? "sync.completed" : "sync.failed",
+      type: "SYSTEM",
+      scope: "ADMIN",
+      embeds: [embed],
+    });
+    deps.log("info", "sync finished notice queued", { syncLogId: p.syncLogId, webhooks: jobs.length });
   },
   "notify.settings-updated": async (payload, deps) => {
-    deps.log("info", "settings updated notice (Discord delivery arrives with the notifications area)", {
-      fields: (payload as { fields?: unknown })?.fields,
+    const p = payload as { fields?: string[]; by?: string | null; at?: string };
+    if (!Array.isArray(p?.fields) || !(await discordOn(deps))) return;
+    const [who] = p.by ? await deps.db.select().from(users).where(eq(users.id, p.by)) : [];
+    const at = p.at ?? deps.now().toISOString();
+    await fanOutToDiscord(deps, {
+      key: `settings:${at}:${p.by ?? "system"}`,
+      event: "settings.updated",
+      type: "SYSTEM",
+      scope: "ADMIN",
+      embeds: [
+        settingsUpdatedEmbed({
+          fields: p.fields,
+          by: who?.username || who?.firstName || p.by || "system",
+          at,
+        }),
+      ],
     });
   },
 };

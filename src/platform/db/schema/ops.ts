@@ -118,6 +118,31 @@ export const discordWebhooks = pgTable(
   ],
 );
 
+/**
+ * One outbound notification delivery (new): id = the job id that makes it, so a redelivered job
+ * finds its delivery already done and does not post twice.
+ */
+export const notificationDeliveries = pgTable(
+  "notification_deliveries",
+  {
+    id: text("id").primaryKey(),
+    /** discord */
+    channel: text("channel").notNull(),
+    targetId: text("targetId").notNull(),
+    event: text("event").notNull(),
+    /** pending | sending | delivered | failed */
+    status: text("status").notNull().default("pending"),
+    /** When the current attempt claimed it: a `sending` claim older than a minute may be taken over. */
+    claimedAt: tstz("claimedAt"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatus: integer("lastStatus"),
+    error: text("error"),
+    createdAt: createdAt(),
+    deliveredAt: tstz("deliveredAt"),
+  },
+  (t) => [index("notification_deliveries_target_idx").on(t.channel, t.targetId, t.createdAt)],
+);
+
 /** Jobs that exhausted their retries or can never succeed (new); id = the queue message id. */
 export const deadJobs = pgTable(
   "dead_jobs",
