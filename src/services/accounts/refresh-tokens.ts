@@ -1,6 +1,7 @@
 // Refresh tokens: random, stored as SHA-256 only, rotated on every use within a family; reuse
 // of a rotated (or revoked) token revokes the whole family. Logout and password change revoke.
 import { and, eq, isNull, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { randomHex, sha256Hex } from "../../platform/crypto.ts";
 import type { Database } from "../../platform/db/client.ts";
 import { refreshTokens } from "../../platform/db/schema/index.ts";
@@ -44,6 +45,8 @@ export async function rotateRefreshToken(
   presented: string,
   meta: ClientMeta,
   now = new Date(),
+  /** Statements (the reuse audit row) that commit with the family's revocation. */
+  onReuse: (known: { userId: string; familyId: string }) => BatchItem<"pg">[] = () => [],
 ): Promise<RotateResult> {
   const hash = await sha256Hex(presented);
   const next = randomHex(32);
@@ -78,7 +81,7 @@ export async function rotateRefreshToken(
     if (got) return { ok: true, userId: got.userId, token: next };
   }
   if (known.rotatedAt || known.revokedAt) {
-    await db.batch(revokeFamily(db, known.familyId, now));
+    await db.batch([...revokeFamily(db, known.familyId, now), ...onReuse(known)]);
     return { ok: false, reason: "reused", userId: known.userId, familyId: known.familyId };
   }
   return { ok: false, reason: "expired", userId: known.userId };

@@ -111,18 +111,16 @@ export async function verifyMagicLink(deps: AccountDeps, input: { token?: string
 export async function refresh(deps: AccountDeps, input: { refreshToken?: string }) {
   if (!input.refreshToken) throw authError("INVALID_REQUEST", "missing_refresh_token");
   const now = deps.now();
-  const result = await rotateRefreshToken(deps.db, input.refreshToken, deps.meta, now);
-  if (!result.ok) {
-    if (result.reason === "reused") {
-      await auditInsert(deps.db, {
-        action: "auth.refresh_reuse",
-        actor: actingAs(deps.actor, "user", result.userId ?? null),
-        targetType: "refresh_family",
-        targetId: result.familyId ?? null,
-      });
-    }
-    throw authError("UNAUTHORIZED", "invalid_refresh_token");
-  }
+  // A reuse revokes the family and writes its audit row in the same transaction.
+  const result = await rotateRefreshToken(deps.db, input.refreshToken, deps.meta, now, (known) => [
+    auditInsert(deps.db, {
+      action: "auth.refresh_reuse",
+      actor: actingAs(deps.actor, "user", known.userId),
+      targetType: "refresh_family",
+      targetId: known.familyId,
+    }),
+  ]);
+  if (!result.ok) throw authError("UNAUTHORIZED", "invalid_refresh_token");
   const [user] = await deps.db.select().from(users).where(eq(users.id, result.userId));
   if (!user) throw authError("UNAUTHORIZED", "user_not_found");
   if (!user.isActive) {
