@@ -18,10 +18,10 @@ import { createRouter } from "../../platform/router.ts";
 import type { AppEnv } from "../../platform/types.ts";
 import { auditInsert } from "../../services/audit/audit.ts";
 import {
-  maskedWebhookUrl,
   parseWebhookUrl,
   postToDiscord,
   storedWebhookUrl,
+  webhookView,
 } from "../../services/notifications/discord.ts";
 import { SECRET_MASK } from "../../services/settings/keys.ts";
 
@@ -54,19 +54,7 @@ const WebhookSchema = z
   })
   .openapi("DiscordWebhook");
 
-function view(w: DiscordWebhook) {
-  return {
-    id: w.id,
-    name: w.name,
-    webhookUrl: maskedWebhookUrl(w.webhookUrl ?? ""),
-    type: w.type,
-    scope: w.scope,
-    description: w.description ?? "",
-    enabled: w.enabled,
-    testSuccessAt: w.testSuccessAt?.toISOString() ?? null,
-    createdAt: w.createdAt.toISOString(),
-  };
-}
+const view = webhookView;
 
 const name = z.string().trim().min(1).max(100);
 const url = z.string().max(500);

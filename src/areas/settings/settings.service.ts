@@ -6,7 +6,7 @@ import { discordWebhooks } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import { errorText } from "../../platform/log.ts";
-import { maskedWebhookUrl } from "../../services/notifications/discord.ts";
+import { webhookView } from "../../services/notifications/discord.ts";
 import { notify } from "../../services/notifications/notify.ts";
 import { panelConnection } from "../../services/panel/connection.ts";
 import { panelDeps, panelRequest } from "../../services/panel/panel-client.ts";
@@ -46,17 +46,7 @@ function fieldsOf(s: Settings): Record<SettingsField, unknown> {
 
 async function adminWebhooks(deps: Pick<Deps, "db">) {
   const rows = await deps.db.select().from(discordWebhooks).where(eq(discordWebhooks.scope, "ADMIN"));
-  return rows.map((w) => ({
-    id: w.id,
-    name: w.name,
-    webhookUrl: maskedWebhookUrl(w.webhookUrl ?? ""),
-    type: w.type,
-    scope: w.scope,
-    description: w.description ?? "",
-    enabled: w.enabled,
-    testSuccessAt: w.testSuccessAt?.toISOString() ?? null,
-    createdAt: w.createdAt.toISOString(),
-  }));
+  return rows.map(webhookView);
 }
 
 export async function settingsView(deps: Pick<Deps, "db" | "config">) {

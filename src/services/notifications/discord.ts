@@ -150,3 +150,28 @@ export async function postToDiscord(
     dead,
   };
 }
+
+/** A webhook as every answer shows it (website-client §5.2): token masked, strings never null. */
+export function webhookView(w: {
+  id: string;
+  name: string;
+  webhookUrl: string | null;
+  type: string;
+  scope: string;
+  description: string | null;
+  enabled: boolean;
+  testSuccessAt: Date | null;
+  createdAt: Date;
+}) {
+  return {
+    id: w.id,
+    name: w.name,
+    webhookUrl: maskedWebhookUrl(w.webhookUrl ?? ""),
+    type: w.type,
+    scope: w.scope,
+    description: w.description ?? "",
+    enabled: w.enabled,
+    testSuccessAt: w.testSuccessAt?.toISOString() ?? null,
+    createdAt: w.createdAt.toISOString(),
+  };
+}

@@ -51,21 +51,20 @@ export class RateLimiter extends DurableObject {
    */
   async clamp(limit: BucketLimit, tokens: number, now = Date.now()): Promise<BucketState> {
     const current = refill(this.read(), limit, now);
-    const next = { tokens: Math.max(0, Math.min(current.tokens, tokens)), updatedAt: current.updatedAt };
-    this.ctx.storage.sql.exec(
-      "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
-      next.tokens,
-      next.updatedAt,
-      limit.capacity,
-      limit.periodMs,
+    return this.store(
+      { tokens: Math.max(0, Math.min(current.tokens, tokens)), updatedAt: current.updatedAt },
+      limit,
+      now,
     );
-    await this.ctx.storage.setAlarm(take(next, limit, now, 0).resetAt + 1000);
-    return next;
   }
 
   /** Gives back a token taken for an attempt that should not count (e.g. a successful login). */
   async refund(limit: BucketLimit, cost = 1, now = Date.now()): Promise<BucketState> {
-    const next = give(this.read(), limit, now, cost);
+    return this.store(give(this.read(), limit, now, cost), limit, now);
+  }
+
+  /** Writes a corrected state (the limit's shape kept as stored) and re-arms the idle alarm. */
+  private async store(next: BucketState, limit: BucketLimit, now: number): Promise<BucketState> {
     this.ctx.storage.sql.exec(
       "INSERT INTO bucket (id, tokens, updated_at, capacity, period_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
       next.tokens,
