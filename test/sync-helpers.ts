@@ -1,7 +1,7 @@
 // Shared pieces of the sync suites (src/areas/sync/*.test.ts): the hooks, triggering a run and
 // waiting for it, and the full comparison of every mirrored table with the panel's own listings.
 import { eq, sql } from "drizzle-orm";
-import { afterEach, beforeAll, beforeEach, expect, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from "vitest";
 import { syncLogs } from "../src/platform/db/schema/index.ts";
 import { callJson, eventually, testDb } from "./helpers.ts";
 import { clearFaults, panelAll } from "./panel.ts";
@@ -28,6 +28,12 @@ export function syncSuiteHooks() {
     await settle();
   });
   afterEach(clearFaults);
+  // Let the file's queue work stop before its worker closes: a chain message or notice still
+  // running would log into a closed test runner ("Closing rpc while onUserConsoleLog was pending").
+  afterAll(async () => {
+    await settle();
+    await new Promise((r) => setTimeout(r, 2_000));
+  });
 }
 
 /** No run left active (another file may have started one): cancel and wait. */
