@@ -1,6 +1,7 @@
 // The `email.send` job: renders the template and posts it to Resend with the job id as
 // `Idempotency-Key`, so a redelivered job never sends twice. Resend errors: 429/5xx retry
-// (honouring Retry-After), 4xx are permanent.
+// (honouring Retry-After); 409 concurrent_idempotent_requests retries with the same key; 409
+// invalid_idempotent_request (same key, other payload) and other 4xx are permanent.
 import * as z from "zod";
 import { AppError } from "../../platform/errors.ts";
 import type { JobTable } from "../../platform/jobs.types.ts";
@@ -36,6 +37,7 @@ export const emailJobs: JobTable = {
         authorization: `Bearer ${resendApiKey}`,
         "content-type": "application/json",
         "idempotency-key": ctx.message.id.slice(0, 256),
+        "user-agent": "NodeByte-Edge-API/1.0",
       },
       body: JSON.stringify({
         from,
@@ -52,11 +54,30 @@ export const emailJobs: JobTable = {
       return;
     }
     const retryAfter = res.headers.get("retry-after");
+    let name = "";
+    try {
+      name = String((JSON.parse(text) as { name?: unknown }).name ?? "");
+    } catch {
+      // not JSON: judged by status alone
+    }
+    if (res.status === 409 && name === "concurrent_idempotent_requests") {
+      // Another delivery of this job is being sent right now: retry with the same key.
+      throw new AppError("UPSTREAM_ERROR", "Resend is still sending this e-mail (same idempotency key)", {
+        retryable: true,
+        headers: { "Retry-After": retryAfter ?? "2" },
+      });
+    }
+    if (res.status === 409) {
+      // Same key, different payload: a bug on our side, never retried.
+      throw new AppError("UPSTREAM_ERROR", `Resend refused the idempotency key (${name || "conflict"})`, {
+        retryable: false,
+      });
+    }
     const retryable = res.status === 429 || res.status >= 500;
-    throw new AppError("UPSTREAM_ERROR", `Resend answered ${res.status}`, {
+    throw new AppError("UPSTREAM_ERROR", `Resend answered ${res.status}${name ? ` (${name})` : ""}`, {
       retryable,
       headers: retryAfter ? { "Retry-After": retryAfter } : {},
-      context: { status: res.status, body: text.slice(0, 200) },
+      context: { status: res.status },
     });
   },
 };
