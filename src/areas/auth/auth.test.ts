@@ -223,6 +223,8 @@ describe("registration and e-mail verification", () => {
     const verified = await post("/verify-email", link);
     expect(verified.res.status, verified.text).toBe(200);
     expect((await post("/verify-email", link)).body.error).toBe("invalid_token");
+    // One audit row, written by the verifying statement itself; the refused second try left none.
+    expect((await auditActions(String(row?.id))).filter((a) => a === "auth.email_verified")).toHaveLength(1);
     const login = await post("/login", { email, password: "Str0ng-password" });
     expect(login.res.status, login.text).toBe(200);
     expect(logged.join("\n")).not.toContain(link.token);

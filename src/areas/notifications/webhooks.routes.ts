@@ -54,8 +54,6 @@ const WebhookSchema = z
   })
   .openapi("DiscordWebhook");
 
-const view = webhookView;
-
 const name = z.string().trim().min(1).max(100);
 const url = z.string().max(500);
 const description = z.string().max(1000);
@@ -185,7 +183,7 @@ async function remove(c: Context<AppEnv>, webhookId: string | undefined) {
 export const webhookRoutes = createRouter()
   .openapi(routes.list, async (c) => {
     const rows = await c.var.db.select().from(discordWebhooks).orderBy(desc(discordWebhooks.createdAt));
-    return c.json({ success: true as const, webhooks: rows.map(view) }, 200);
+    return c.json({ success: true as const, webhooks: rows.map(webhookView) }, 200);
   })
   .openapi(routes.create, async (c) => {
     const b = c.req.valid("json");
@@ -217,7 +215,7 @@ export const webhookRoutes = createRouter()
     ]);
     const row = inserted[0];
     if (!row) throw new Error("webhook insert returned nothing");
-    return c.json({ success: true as const, webhook: view(row) }, 200);
+    return c.json({ success: true as const, webhook: webhookView(row) }, 200);
   })
   .openapi(routes.update, async (c) => {
     const b = c.req.valid("json");
@@ -243,7 +241,7 @@ export const webhookRoutes = createRouter()
       }),
     ]);
     const after = updated[0] ?? row;
-    return c.json({ success: true as const, message: "Webhook updated", webhook: view(after) }, 200);
+    return c.json({ success: true as const, message: "Webhook updated", webhook: webhookView(after) }, 200);
   })
   .openapi(routes.test, async (c) => {
     const row = await find(c, c.req.valid("json").id);

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
+import { auditSelect } from "../../services/audit/audit.ts";
 import { SETTINGS } from "../../services/settings/keys.ts";
 import { isRepo, parseRepos } from "./settings-fields.ts";
 
@@ -39,9 +40,10 @@ async function update(
     const raw = await readRaw(deps);
     const next = change(parseRepos(raw ?? ""));
     const value = JSON.stringify(next);
-    const audit = sql`insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
-      select ${action}, ${deps.actor.type}, ${deps.actor.id}, 'settings', ${KEY}, ${deps.actor.ip}, ${deps.actor.userAgent},
-        ${JSON.stringify(details)}::jsonb from w`;
+    const audit = auditSelect(
+      { action, actor: deps.actor, targetType: "settings", targetId: KEY, details },
+      sql`from w`,
+    );
     const res =
       raw === undefined
         ? await deps.db.execute(sql`

@@ -19,12 +19,11 @@ import {
   type ConnectionType,
   connectionStatuses,
   resetSecrets,
-  SENSITIVE,
   saveSettings,
   settingsView,
   testConnection,
 } from "./settings.service.ts";
-import { FIELD_NAMES, SETTINGS_FIELDS, type SettingsField } from "./settings-fields.ts";
+import { FIELD_NAMES, SENSITIVE_FIELDS, SETTINGS_FIELDS, type SettingsField } from "./settings-fields.ts";
 
 const tags = ["settings"];
 const errors = { ...commonErrors, ...authErrors };
@@ -201,7 +200,10 @@ export const settingsRoutes = createRouter()
       settingsView(c.var.deps),
       connectionStatuses(c.var.deps),
     ]);
-    return c.json({ success: true as const, settings, sensitiveFields: [...SENSITIVE], ...statuses }, 200);
+    return c.json(
+      { success: true as const, settings, sensitiveFields: [...SENSITIVE_FIELDS], ...statuses },
+      200,
+    );
   })
   .openapi(routes.save, async (c) => {
     const changed = await saveSettings(c.var.deps, c.req.valid("json"));

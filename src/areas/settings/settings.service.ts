@@ -54,8 +54,6 @@ export async function settingsView(deps: Pick<Deps, "db" | "config">) {
   return { ...fieldsOf(s), discordWebhooks: webhooks };
 }
 
-export const SENSITIVE = SENSITIVE_FIELDS;
-
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

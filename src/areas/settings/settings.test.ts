@@ -221,6 +221,15 @@ describe("repositories", () => {
     expect((await api("/api/admin/settings/repos", "DELETE")).res.status).toBe(400);
     expect((await api("/api/admin/settings/repos?index=5", "DELETE")).res.status).toBe(404);
     expect((await api<Repos>("/api/admin/settings/repos")).body.repos).toEqual([]);
+    // Each change left its audit row (the refused ones none), naming the admin.
+    const audit = await testDb()
+      .select()
+      .from(auditLogs)
+      .where(eq(auditLogs.targetId, "github_repositories"));
+    const mine = audit.filter((a) => a.actorId === admin.user.id).map((a) => a.action);
+    expect(mine.filter((a) => a === "settings.repo_added")).toHaveLength(3);
+    expect(mine.filter((a) => a === "settings.repo_renamed")).toHaveLength(1);
+    expect(mine.filter((a) => a === "settings.repo_removed")).toHaveLength(3);
   });
 
   it("loses no entry when admins add at the same time", async () => {

@@ -4,8 +4,8 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { type SyncLog, syncLogs } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
-
-const seconds = (deps: Pick<Deps, "now">) => Math.floor(deps.now().getTime() / 1000);
+import { auditSelect } from "../../services/audit/audit.ts";
+import { nowSeconds } from "./sync-plan.ts";
 
 /**
  * Cancels a PENDING/RUNNING run at once (status CANCELLED); the engine's guard stops it before
@@ -31,7 +31,7 @@ export async function cancelRun(
         cancelledAt: now,
         completedAt: now,
         durationSeconds: sql`greatest(0, round(extract(epoch from now() - ${syncLogs.startedAt})))::int`,
-        metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: seconds(deps) })}::jsonb`,
+        metadata: sql`${syncLogs.metadata} || ${JSON.stringify({ lastMessage: "Sync cancelled", lastUpdated: nowSeconds(deps) })}::jsonb`,
         updatedAt: now,
       })
       .where(and(eq(syncLogs.id, target.id), inArray(syncLogs.status, ["PENDING", "RUNNING"])))
@@ -39,9 +39,12 @@ export async function cancelRun(
     // The audit row commits with the cancel, and only if this call cancelled the run.
     ...(audit
       ? [
-          db.execute(sql`insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
-            select 'sync.cancelled', ${audit.type}, ${audit.id}, 'sync', id, ${audit.ip}, ${audit.userAgent}, '{}'::jsonb
-            from sync_logs where id = ${target.id} and status = 'CANCELLED' and "cancelledAt" = ${now.toISOString()}::timestamptz`),
+          db.execute(
+            auditSelect(
+              { action: "sync.cancelled", actor: audit, targetType: "sync", targetId: sql`id` },
+              sql`from sync_logs where id = ${target.id} and status = 'CANCELLED' and "cancelledAt" = ${now.toISOString()}::timestamptz`,
+            ),
+          ),
         ]
       : []),
   ]);

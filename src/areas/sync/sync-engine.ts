@@ -14,7 +14,7 @@ import { panelDeps } from "../../services/panel/panel-client.ts";
 import { GROUP, isPageMessage, sendPage, TIME_BOX_MS, waitForPredecessor } from "./sync-chain.ts";
 import { recordIds } from "./sync-dry-run.ts";
 import { readRun } from "./sync-logs.ts";
-import { type ChainState, type PagePlan, planPage } from "./sync-plan.ts";
+import { type ChainState, nowSeconds, type PagePlan, planPage } from "./sync-plan.ts";
 import {
   describeBad,
   findBadUnits,
@@ -88,7 +88,7 @@ export async function handleSyncPage(payload: unknown, deps: JobDeps): Promise<v
       await noteRetryableError(deps, msg.syncLogId, step, e.message);
       throw e;
     }
-    const planned = planPage(chain, result, metadata, Math.floor(deps.now().getTime() / 1000));
+    const planned = planPage(chain, result, metadata, nowSeconds(deps));
     const plan = result.patch ? { ...planned, patch: { ...planned.patch, ...result.patch } } : planned;
     const lastOfGroup = plan.after.seq >= msg.seq + GROUP || deps.now().getTime() - started > TIME_BOX_MS;
     if (lastOfGroup) await sendPage(deps, { syncLogId: msg.syncLogId, seq: plan.after.seq });

@@ -3,6 +3,9 @@
 // overall progress and the metadata patch the commit merges. No I/O, no clock of its own.
 import { type Cursor, MILESTONES, type PageResult, type StepName } from "./sync-steps.ts";
 
+/** The clock's time in whole seconds (the unit of `lastUpdated` and `completed_at` in run metadata). */
+export const nowSeconds = (clock: { now: () => Date }) => Math.floor(clock.now().getTime() / 1000);
+
 export interface ChainState {
   seq: number;
   steps: StepName[];

@@ -14,7 +14,7 @@ import { sendPage } from "./sync-chain.ts";
 import { type CommitOutcome, commitCompletion, commitPage, metadataPatch } from "./sync-commit.ts";
 import { dryRunSummary } from "./sync-dry-run.ts";
 import { activeRun, readRun } from "./sync-logs.ts";
-import { type ChainState, initialChain, type PagePlan } from "./sync-plan.ts";
+import { type ChainState, initialChain, nowSeconds, type PagePlan } from "./sync-plan.ts";
 import { STEPS, type StepName } from "./sync-steps.ts";
 import { childSweeps } from "./sync-sweep.ts";
 
@@ -52,8 +52,6 @@ export function syncTypeOf(body: { type?: string; target?: string }): SyncType {
   return type as SyncType;
 }
 
-const seconds = (deps: Pick<Deps, "now">) => Math.floor(deps.now().getTime() / 1000);
-
 type RunDeps = Pick<Deps, "db" | "enqueue" | "now" | "events">;
 
 export interface CreateRunResult {
@@ -88,7 +86,7 @@ export async function createRun(
     step: "starting",
     progress: 0,
     lastMessage: "Sync queued",
-    lastUpdated: seconds(deps),
+    lastUpdated: nowSeconds(deps),
   };
   try {
     const [inserted] = await db.batch([
@@ -185,7 +183,8 @@ export async function completeRun(
         chain.steps.flatMap((s) => LISTED[s]),
       )})`
     : undefined;
-  if ((await commitCompletion(deps.db, syncId, chain, sweeps, seconds(deps), extra)) !== "advanced") return;
+  if ((await commitCompletion(deps.db, syncId, chain, sweeps, nowSeconds(deps), extra)) !== "advanced")
+    return;
   deps.log("info", "sync completed", { syncLogId: syncId });
   deps.events.publish("sync.finished", { syncLogId: syncId, status: "COMPLETED" });
   await notify(deps, { type: "sync-finished", syncLogId: syncId, status: "COMPLETED" });
@@ -203,7 +202,7 @@ export async function failRun(
     await deps.db.execute(sql`update sync_logs set status = 'FAILED', error = ${error.slice(0, 2000)}, "completedAt" = now(),
       "durationSeconds" = greatest(0, round(extract(epoch from now() - "startedAt")))::int,
       "itemsFailed" = greatest("itemsTotal" - "itemsSynced", 0),
-      metadata = metadata || ${metadataPatch({ failed_step: failedStep, error: error.slice(0, 500), lastUpdated: seconds(deps) })},
+      metadata = metadata || ${metadataPatch({ failed_step: failedStep, error: error.slice(0, 500), lastUpdated: nowSeconds(deps) })},
       "updatedAt" = now()
     where id = ${syncId} and status in ('PENDING', 'RUNNING')
     returning id`);
@@ -224,7 +223,7 @@ export async function noteRetryableError(deps: RunDeps, syncId: string, step: St
     sql`update sync_logs set metadata = metadata || ${metadataPatch({
       lastError: message,
       lastErrorStep: step,
-      lastUpdated: seconds(deps),
+      lastUpdated: nowSeconds(deps),
     })} where id = ${syncId}`,
   );
 }

@@ -8,7 +8,7 @@ import { sha256Hex } from "../../platform/crypto.ts";
 import { type User, users } from "../../platform/db/schema/index.ts";
 import { actingAs } from "../../platform/principal.ts";
 import { isUniqueViolation } from "../../platform/sql.ts";
-import { auditInsert } from "../audit/audit.ts";
+import { auditInsert, auditSelect } from "../audit/audit.ts";
 import { sendAccountEmail, siteBase } from "../notifications/account-emails.ts";
 import { readSettings } from "../settings/settings.ts";
 import { issueOneTimeToken, type OneTimeTokenType } from "./one-time-tokens.ts";
@@ -111,13 +111,16 @@ export async function verifyEmail(deps: AccountDeps, input: { token?: string; id
         from t where u.id = t.identifier
         returning u.id, t.type as kind
       ),
-      a as (
-        -- The audit row commits with the change, in the same statement.
-        insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
-        select case when kind = 'email_change' then 'account.email_changed' else 'auth.email_verified' end,
-          'user', id, 'user', id, ${deps.actor.ip}, ${deps.actor.userAgent}, '{}'::jsonb
-        from u
-      )
+      -- The audit row commits with the change, in the same statement.
+      a as (${auditSelect(
+        {
+          action: sql`case when kind = 'email_change' then 'account.email_changed' else 'auth.email_verified' end`,
+          actor: { ...deps.actor, type: "user", id: sql`id` },
+          targetType: "user",
+          targetId: sql`id`,
+        },
+        sql`from u`,
+      )})
       select id, kind from u`);
   } catch (err) {
     if (isUniqueViolation(err)) throw authError("CONFLICT", "email_exists");
@@ -184,10 +187,17 @@ export async function resetPassword(
         "emailVerified" = coalesce("emailVerified", ${iso}::timestamptz)
       where id in (select identifier from t) returning id`),
     // The audit row, in the same transaction, only if the password changed.
-    deps.db.execute(sql`
-      insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
-      select 'auth.password_reset', 'user', ${input.id}, 'user', ${input.id}, ${deps.actor.ip}, ${deps.actor.userAgent}, '{}'::jsonb
-      where exists (select 1 from users where id = ${input.id} and password = ${newHash})`),
+    deps.db.execute(
+      auditSelect(
+        {
+          action: "auth.password_reset",
+          actor: actingAs(deps.actor, "user", input.id),
+          targetType: "user",
+          targetId: input.id,
+        },
+        sql`where exists (select 1 from users where id = ${input.id} and password = ${newHash})`,
+      ),
+    ),
     // Twice: see refresh-tokens.ts (a rotation committing meanwhile leaves no live successor).
     ...[0, 1].map(() =>
       deps.db.execute(sql`

@@ -1,7 +1,7 @@
 // The audit trail, a sink: one append-only row per sensitive mutation, for the actor it is
 // given (the seam's actor: a principal, the system, or an anonymous client). Written by one
 // function (or, to join a caller's batch, built by one function); read by the admin audit route.
-import { and, count, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import { auditLogs } from "../../platform/db/schema/index.ts";
 import type { Actor } from "../../platform/principal.ts";
@@ -30,6 +30,29 @@ export function auditInsert(db: Database, event: AuditEvent) {
     userAgent: event.actor.userAgent,
     details: event.details ?? {},
   });
+}
+
+/** A value, or SQL over the columns of the statement's source (e.g. a CTE's `id`). */
+type Column = string | null | SQL;
+
+/**
+ * The audit insert as one row per row of `source` (`from u`, `where exists (…)`): for a statement
+ * that must audit only what it really changed, in the same transaction. The one column list.
+ */
+export function auditSelect(
+  event: {
+    action: Column;
+    actor: Omit<AuditActor, "id"> & { id: Column };
+    targetType: string;
+    targetId: Column;
+    details?: Record<string, unknown>;
+  },
+  source: SQL,
+): SQL {
+  const a = event.actor;
+  return sql`insert into audit_logs (action, "actorType", "actorId", "targetType", "targetId", ip, "userAgent", details)
+    select ${event.action}, ${a.type}, ${a.id}, ${event.targetType}, ${event.targetId}, ${a.ip}, ${a.userAgent},
+      ${JSON.stringify(event.details ?? {})}::jsonb ${source}`;
 }
 
 export async function audit(db: Database, event: AuditEvent): Promise<void> {

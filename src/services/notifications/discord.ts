@@ -88,7 +88,7 @@ export type PostOutcome = { ok: true } | { ok: false; status: number; error: str
  * webhook in the database.
  */
 export async function postToDiscord(
-  deps: Pick<Deps, "db" | "config" | "fetch">,
+  deps: Pick<Deps, "db" | "config" | "fetch" | "now">,
   row: { id: string; webhookUrl: string },
   embeds: Embed[],
   opts: { throwOnRetryable?: boolean } = {},
@@ -136,7 +136,7 @@ export async function postToDiscord(
   if (dead) {
     await deps.db
       .update(discordWebhooks)
-      .set({ enabled: false, updatedAt: new Date() })
+      .set({ enabled: false, updatedAt: deps.now() })
       .where(eq(discordWebhooks.id, row.id));
   }
   if (res.status >= 500 && opts.throwOnRetryable)
