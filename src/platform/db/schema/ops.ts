@@ -196,3 +196,80 @@ export type SyncCursor = typeof syncCursors.$inferSelect;
 export type DiscordWebhook = typeof discordWebhooks.$inferSelect;
 export type DeadJob = typeof deadJobs.$inferSelect;
 export type SupportTicket = typeof supportTickets.$inferSelect;
+
+/**
+ * A signed outbound event endpoint (new; Standard Webhooks): an HTTPS receiver subscribed to event
+ * types (`sync.completed`, `hytale.account.*`, `*`). Its `whsec_` secret is encrypted and bound to
+ * the row; during a rotation the previous one keeps signing (a second signature) until it expires.
+ */
+export const eventEndpoints = pgTable(
+  "event_endpoints",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    eventTypes: jsonb("eventTypes").$type<string[]>().notNull().default([]),
+    enabled: boolean("enabled").notNull().default(true),
+    disabledReason: text("disabledReason"),
+    /** encrypted `whsec_…` */
+    secret: text("secret").notNull(),
+    /** encrypted `whsec_…`, still signing until previousSecretExpiresAt */
+    previousSecret: text("previousSecret"),
+    previousSecretExpiresAt: tstz("previousSecretExpiresAt"),
+    lastSuccessAt: tstz("lastSuccessAt"),
+    lastFailureAt: tstz("lastFailureAt"),
+    createdBy: text("createdBy"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("event_endpoints_enabled_idx").on(t.enabled)],
+);
+export type EventEndpoint = typeof eventEndpoints.$inferSelect;
+
+/**
+ * One message to one endpoint; id = the `webhook-id` the receiver sees (the same on every attempt
+ * and replay, so receivers deduplicate). `body` is the exact bytes signed and sent.
+ */
+export const eventDeliveries = pgTable(
+  "event_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpointId")
+      .notNull()
+      .references(() => eventEndpoints.id, { onDelete: "cascade" }),
+    eventType: text("eventType").notNull(),
+    body: text("body").notNull(),
+    /** pending | sending | retrying | delivered | failed */
+    status: text("status").notNull().default("pending"),
+    /** Attempts made so far (the next one is attempt + 1). */
+    attempt: integer("attempt").notNull().default(0),
+    claimedAt: tstz("claimedAt"),
+    nextAttemptAt: tstz("nextAttemptAt"),
+    lastStatus: integer("lastStatus"),
+    error: text("error"),
+    createdAt: createdAt(),
+    deliveredAt: tstz("deliveredAt"),
+  },
+  (t) => [index("event_deliveries_endpoint_idx").on(t.endpointId, t.createdAt)],
+);
+export type EventDelivery = typeof eventDeliveries.$inferSelect;
+
+/** The delivery log: one row per attempt (status, latency, a response excerpt). */
+export const eventDeliveryAttempts = pgTable(
+  "event_delivery_attempts",
+  {
+    deliveryId: text("deliveryId")
+      .notNull()
+      .references(() => eventDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    /** replay | retry | first | test */
+    trigger: text("trigger").notNull(),
+    status: integer("status"),
+    latencyMs: integer("latencyMs").notNull(),
+    responseExcerpt: text("responseExcerpt").notNull().default(""),
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);
+export type EventDeliveryAttempt = typeof eventDeliveryAttempts.$inferSelect;
