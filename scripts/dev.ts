@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeDiscord } from "./fakes/discord.ts";
+import { startEventReceiver } from "./fakes/event-receiver.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
@@ -112,6 +113,22 @@ const discordFake = process.env.DISCORD_API_URL
     });
 if (discordFake) vars.DISCORD_API_URL = discordFake.url;
 
+// A local receiver for signed events: register http://127.0.0.1:<port>/hooks/<name> as an endpoint
+// (POST /api/admin/webhooks/endpoints); give it the secret (POST /__secrets {path, secrets}) and it
+// prints whether each signature verifies.
+const eventReceiver = await startEventReceiver({
+  onEvent: (e) =>
+    console.log(
+      `[dev] event ← ${e.path} ${e.id}: ${(JSON.parse(e.body || "{}") as { type?: string }).type ?? "?"} (signature ${
+        e.verified === null
+          ? "not checked: POST the secret to /__secrets"
+          : e.verified
+            ? "verified"
+            : `refused: ${e.reason}`
+      })`,
+    ),
+});
+
 const wranglerArgs = [
   "dev",
   "--ip",
@@ -151,6 +168,9 @@ writeDevState({
 console.log(
   `[dev] worker starting at ${workerUrl} (docs: ${workerUrl}/docs; crons: ${workerUrl}/__scheduled?cron=0+3+*+*+*)`,
 );
+console.log(
+  `[dev] sent mail, Discord posts and signed events: ${workerUrl}/__dev/outbox; event receiver at ${eventReceiver.url}/hooks/<name>`,
+);
 
 // Crons never fire under wrangler dev: run the */5 one (sync watchdog, auto-sync) ourselves.
 const stopCron = startDevCron(workerUrl);
@@ -165,6 +185,7 @@ async function shutdown(code: number): Promise<void> {
   await demoPanel?.close();
   await mailCatcher?.close();
   await discordFake?.close();
+  await eventReceiver.close();
   await db.stop();
   clearDevState();
   console.log("[dev] stopped");

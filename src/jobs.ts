@@ -9,6 +9,7 @@ import type { JobTables } from "./services/jobs/queue.consumer.ts";
 import { discordJobs } from "./services/notifications/discord-delivery.ts";
 import { emailJobs } from "./services/notifications/email.jobs.ts";
 import { notifyJobs } from "./services/notifications/notify.jobs.ts";
+import { eventJobs } from "./services/notifications/signed-events.ts";
 
 export const JOB_HANDLERS: JobTable = {
   ...maintenanceJobs,
@@ -16,6 +17,7 @@ export const JOB_HANDLERS: JobTable = {
   ...emailJobs,
   ...notifyJobs,
   ...discordJobs,
+  ...eventJobs,
   ...syncJobs,
 };
 

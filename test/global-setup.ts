@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeDiscord } from "../scripts/fakes/discord.ts";
+import { startEventReceiver } from "../scripts/fakes/event-receiver.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 import { checkRunLogs } from "./log-leaks.ts";
@@ -30,6 +31,8 @@ export default async function setup(project: TestProject) {
   project.provide("resendUrl", resend.url);
   const discord = await startFakeDiscord();
   project.provide("discordUrl", discord.url);
+  const receiver = await startEventReceiver();
+  project.provide("eventReceiverUrl", receiver.url);
   // Big enough that every listing spans several 100-row pages.
   const panel = await startDemoPanel({
     sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
@@ -44,6 +47,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await resend.close();
     await discord.close();
+    await receiver.close();
     await panel.close();
     await db.stop();
     const { lines, leaks } = checkRunLogs([panel.applicationKey, panel.clientKey]);

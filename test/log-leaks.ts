@@ -22,6 +22,7 @@ const PATTERNS: [string, RegExp][] = [
     /[?&](?:token|ticket|api_key|access_token|refresh_token)=(?!\[redacted\])[^&\s"]{6,}/i,
   ],
   ["a bearer credential", /bearer\s+[\w-]{16,}/i],
+  ["a webhook signing secret", /whsec_[A-Za-z0-9+/]{16,}/],
 ];
 
 /** What leaked into the run's logs (empty when nothing did). */

@@ -8,6 +8,8 @@ declare module "vitest" {
     pgBackend: string;
     resendUrl: string;
     discordUrl: string;
+    /** scripts/fakes/event-receiver.ts: verifies Standard Webhooks signatures independently. */
+    eventReceiverUrl: string;
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;

@@ -1,12 +1,14 @@
 // Delivery of notify() events: `notify.sync-finished` (a finished sync run) and
-// `notify.settings-updated` (admin settings saved; field names only) go to every enabled SYSTEM
-// webhook of ADMIN scope when `discord_notifications_enabled` is on, with upstream's embeds.
+// `notify.settings-updated` (admin settings saved; field names only) go to every signed event
+// endpoint subscribed to them, and to every enabled SYSTEM webhook of ADMIN scope when
+// `discord_notifications_enabled` is on, with upstream's embeds.
 import { eq } from "drizzle-orm";
 import { syncLogs, users } from "../../platform/db/schema/index.ts";
 import type { JobDeps, JobTable } from "../../platform/jobs.types.ts";
 import { readSettings } from "../settings/settings.ts";
 import { fanOutToDiscord } from "./discord-delivery.ts";
 import { settingsUpdatedEmbed, syncFinishedEmbed } from "./embeds.ts";
+import { publishEvent } from "./signed-events.ts";
 
 async function discordOn(deps: JobDeps): Promise<boolean> {
   return (await readSettings(deps, ["discord_notifications_enabled"])).get("discord_notifications_enabled");
@@ -14,15 +16,29 @@ async function discordOn(deps: JobDeps): Promise<boolean> {
 
 export const notifyJobs: JobTable = {
   "notify.sync-finished": async (payload, deps) => {
-    const p = payload as { syncLogId?: string; status?: string; error?: string };
+    const p = payload as { syncLogId?: string; status?: string; error?: string; failedStep?: string };
     if (typeof p?.syncLogId !== "string") return;
+    const [log] = await deps.db.select().from(syncLogs).where(eq(syncLogs.id, p.syncLogId));
+    const completed = p.status === "COMPLETED";
+    await publishEvent(deps, {
+      type: completed ? "sync.completed" : "sync.failed",
+      key: p.syncLogId,
+      data: {
+        syncLogId: p.syncLogId,
+        type: log?.type ?? null,
+        status: p.status ?? log?.status ?? "FAILED",
+        itemsSynced: log?.itemsSynced ?? null,
+        itemsFailed: log?.itemsFailed ?? null,
+        durationSeconds: log?.durationSeconds ?? null,
+        ...(completed ? {} : { failedStep: p.failedStep ?? null, error: p.error ?? null }),
+      },
+    });
     if (!(await discordOn(deps))) {
-      deps.log("info", "sync finished notice not sent (discord_notifications_enabled is off)", {
+      deps.log("info", "sync finished notice not sent to Discord (discord_notifications_enabled is off)", {
         syncLogId: p.syncLogId,
       });
       return;
     }
-    const [log] = await deps.db.select().from(syncLogs).where(eq(syncLogs.id, p.syncLogId));
     const embed = syncFinishedEmbed({
       status: p.status ?? log?.status ?? "FAILED",
       durationSeconds: log?.durationSeconds,
@@ -31,7 +47,7 @@ export const notifyJobs: JobTable = {
     });
     const jobs = await fanOutToDiscord(deps, {
       key: `sync:${p.syncLogId}`,
-      event: p.status === "COMPLETED" ? "sync.completed" : "sync.failed",
+      event: completed ? "sync.completed" : "sync.failed",
       type: "SYSTEM",
       scope: "ADMIN",
       embeds: [embed],
@@ -40,9 +56,15 @@ export const notifyJobs: JobTable = {
   },
   "notify.settings-updated": async (payload, deps) => {
     const p = payload as { fields?: string[]; by?: string | null; at?: string };
-    if (!Array.isArray(p?.fields) || !(await discordOn(deps))) return;
-    const [who] = p.by ? await deps.db.select().from(users).where(eq(users.id, p.by)) : [];
+    if (!Array.isArray(p?.fields)) return;
     const at = p.at ?? deps.now().toISOString();
+    await publishEvent(deps, {
+      type: "settings.updated",
+      key: `${at}:${p.by ?? "system"}`,
+      data: { fields: p.fields, by: p.by ?? null, at },
+    });
+    if (!(await discordOn(deps))) return;
+    const [who] = p.by ? await deps.db.select().from(users).where(eq(users.id, p.by)) : [];
     await fanOutToDiscord(deps, {
       key: `settings:${at}:${p.by ?? "system"}`,
       event: "settings.updated",
