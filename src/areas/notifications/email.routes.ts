@@ -5,7 +5,7 @@ import { envelope, envelopeBody } from "../../platform/envelope.ts";
 import { authErrors, commonErrors, jsonRequestBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import { auditInsert } from "../../services/audit/audit.ts";
-import { EMAIL_TEMPLATES, queueEmail } from "../../services/notifications/email.ts";
+import { EMAIL_TEMPLATES, queueEmail, TEMPLATE_NAME } from "../../services/notifications/email.ts";
 
 const route = createRoute({
   method: "post",
@@ -18,7 +18,14 @@ const route = createRoute({
       z.object({
         to: z.email().max(320),
         subject: z.string().max(200).optional(),
-        template: z.enum(EMAIL_TEMPLATES).default("generic"),
+        template: z
+          .string()
+          .trim()
+          .regex(TEMPLATE_NAME, "letters, digits, '.', '_' or '-', at most 100")
+          .default("generic")
+          .openapi({
+            description: `Ours (${EMAIL_TEMPLATES.join(", ")}) or any name of yours: unknown names render through the generic layout, showing the subject and every data field, escaped`,
+          }),
         data: z
           .record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]))
           .default({}),

@@ -4,12 +4,15 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { callJson, eventually, jobMessage, testDb, testDeps, testEnv, uid } from "../../../test/helpers.ts";
-import { discordWebhooks, notificationDeliveries } from "../../platform/db/schema/index.ts";
-import { storedWebhookUrl } from "./discord.ts";
-import { DISCORD_POST_JOB, discordJobs } from "./discord-delivery.ts";
+import { discordWebhooks, eventEndpoints, notificationDeliveries } from "../../platform/db/schema/index.ts";
+import { embedChars, packEmbeds, storedWebhookUrl } from "./discord.ts";
+import { DISCORD_POST_JOB, discordJobs, fanOutToDiscord } from "./discord-delivery.ts";
 import { notifyJobs } from "./notify.jobs.ts";
+import { encryptEndpointSecret } from "./signed-events.ts";
+import { newSigningSecret } from "./standard-webhooks.ts";
 
 const fake = inject("discordUrl");
+const receiver = inject("eventReceiverUrl");
 afterAll(async () => {
   await testDb().execute(sql`delete from config where key = 'discord_notifications_enabled'`);
 });
@@ -108,8 +111,23 @@ describe("Discord delivery", () => {
     expect(d?.error).toContain("10015");
   });
 
-  it("sends a finished sync to the admins' SYSTEM webhooks when Discord notifications are on", async () => {
+  it("sends a finished sync to the admins' SYSTEM webhooks when Discord notifications are on, and to a signed endpoint once", async () => {
     const w = await webhook("SYSTEM");
+    const endpointId = uid("ep");
+    const path = `/hooks/${endpointId}`;
+    const secret = newSigningSecret();
+    await testDb()
+      .insert(eventEndpoints)
+      .values({
+        id: endpointId,
+        url: `${receiver}${path}`,
+        eventTypes: ["sync.completed"],
+        secret: await encryptEndpointSecret(testDeps(), endpointId, secret),
+      });
+    await fetch(`${receiver}/__secrets`, {
+      method: "POST",
+      body: JSON.stringify({ path, secrets: [secret] }),
+    });
     const id = crypto.randomUUID();
     // A duration no other run has: other files' syncs also reach every SYSTEM webhook meanwhile.
     const seconds = 40_000 + Math.floor(Math.random() * 50_000);
@@ -134,5 +152,50 @@ describe("Discord delivery", () => {
     await testDb().execute(sql`delete from config where key = 'discord_notifications_enabled'`);
     await new Promise((r) => setTimeout(r, 800));
     expect(await ours()).toHaveLength(1);
+    // Three runs of the notice, one signed delivery (Discord being off does not stop it).
+    const mine = await eventually(async () => {
+      const events = (await (await fetch(`${receiver}/__received?path=${path}`)).json()) as {
+        body: string;
+        verified: boolean;
+      }[];
+      const m = events.filter((e) => e.body.includes(id));
+      return m.length ? m : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const all = (await (await fetch(`${receiver}/__received?path=${path}`)).json()) as { body: string }[];
+    expect(all.filter((e) => e.body.includes(id))).toHaveLength(1);
+    expect(mine[0]?.verified).toBe(true);
+    await testDb().delete(eventEndpoints).where(eq(eventEndpoints.id, endpointId));
+  });
+
+  it("packs many notices into messages Discord accepts (10 embeds, 6,000 characters), in order, none lost", async () => {
+    const w = await webhook("CUSTOM");
+    const embeds = Array.from({ length: 23 }, (_, i) => ({
+      title: `Notice ${i}`,
+      description: i % 5 === 0 ? "x".repeat(2500) : `short ${i}`,
+      color: 1,
+    }));
+    const packed = packEmbeds(embeds);
+    for (const m of packed) {
+      expect(m.length).toBeLessThanOrEqual(10);
+      expect(m.reduce((n, e) => n + embedChars(e), 0)).toBeLessThanOrEqual(6000);
+    }
+    const queued: { payload: unknown; id?: string }[] = [];
+    const ids = await fanOutToDiscord(
+      testDeps({
+        enqueue: async (type, payload, opts = {}) => {
+          queued.push({ payload, id: opts.id });
+          return jobMessage(type, payload, opts.id);
+        },
+      }),
+      { key: uid("batch"), event: "custom.batch", type: "CUSTOM", embeds },
+    );
+    const ours = queued.filter((q) => (q.payload as { webhookId: string }).webhookId === w.id);
+    expect(ours).toHaveLength(packed.length);
+    expect(ids).toEqual(expect.arrayContaining(ours.map((q) => q.id)));
+    for (const q of ours) await run(jobMessage(DISCORD_POST_JOB, q.payload, q.id));
+    const byHand = await messages(w.discordId);
+    expect(byHand).toHaveLength(packed.length);
+    expect(byHand.flatMap((m) => m.body.embeds.map((e) => e.title))).toEqual(embeds.map((e) => e.title));
   });
 });

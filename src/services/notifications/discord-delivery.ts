@@ -1,6 +1,7 @@
-// Delivering to Discord through the queue: fanOutToDiscord() queues one `discord.post` job per
-// enabled webhook of the event's type (and scope), with an id derived from the event, so the same
-// event raised twice queues the same jobs. The job records its delivery under its own id, so a
+// Delivering to Discord through the queue: fanOutToDiscord() packs the embeds into messages
+// Discord accepts (≤ 10 embeds, ≤ 6,000 characters) and queues one `discord.post` job per message
+// and enabled webhook of the event's type (and scope), with an id derived from the event, so the
+// same event raised twice queues the same jobs. The job records its delivery under its own id, so a
 // redelivered job that already posted does not post again; 429 and 5xx retry (after Discord's
 // `retry_after`); a webhook Discord calls dead is disabled and the delivery marked failed.
 import { and, eq, sql } from "drizzle-orm";
@@ -9,7 +10,7 @@ import { discordWebhooks, notificationDeliveries } from "../../platform/db/schem
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { JobTable } from "../../platform/jobs.types.ts";
-import { type Embed, postToDiscord } from "./discord.ts";
+import { type Embed, packEmbeds, postToDiscord } from "./discord.ts";
 
 export const DISCORD_POST_JOB = "discord.post";
 
@@ -27,14 +28,17 @@ export async function fanOutToDiscord(
         input.scope ? eq(discordWebhooks.scope, input.scope) : undefined,
       ),
     );
+  const messages = packEmbeds(input.embeds);
   const ids: string[] = [];
   for (const row of rows) {
-    const job = await deps.enqueue(
-      DISCORD_POST_JOB,
-      { webhookId: row.id, event: input.event, embeds: input.embeds },
-      { priority: "default", id: `discord:${input.key}:${row.id}` },
-    );
-    ids.push(job.id);
+    for (const [i, embeds] of messages.entries()) {
+      const job = await deps.enqueue(
+        DISCORD_POST_JOB,
+        { webhookId: row.id, event: input.event, embeds },
+        { priority: "default", id: `discord:${input.key}:${row.id}${i === 0 ? "" : `:${i}`}` },
+      );
+      ids.push(job.id);
+    }
   }
   return ids;
 }

@@ -80,6 +80,38 @@ export function fitEmbed(e: Embed): Embed {
   return fitted;
 }
 
+/** The characters Discord counts toward a message's 6,000: titles, descriptions, fields, footers. */
+export function embedChars(e: Embed): number {
+  return (
+    e.title.length +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+export const MAX_EMBEDS_PER_MESSAGE = 10;
+export const MAX_MESSAGE_CHARS = 6000;
+
+/** Fits each embed, then packs them in order into messages Discord accepts (≤ 10 embeds, ≤ 6,000 characters). */
+export function packEmbeds(embeds: readonly Embed[]): Embed[][] {
+  const messages: Embed[][] = [];
+  let current: Embed[] = [];
+  let chars = 0;
+  for (const e of embeds.map(fitEmbed)) {
+    const n = embedChars(e);
+    if (current.length === MAX_EMBEDS_PER_MESSAGE || (current.length > 0 && chars + n > MAX_MESSAGE_CHARS)) {
+      messages.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(e);
+    chars += n;
+  }
+  if (current.length) messages.push(current);
+  return messages;
+}
+
 export type PostOutcome = { ok: true } | { ok: false; status: number; error: string; dead: boolean };
 
 /**
@@ -101,7 +133,11 @@ export async function postToDiscord(
     res = await deps.fetch(`${base}/api/webhooks/${address.id}/${address.token}`, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": DISCORD_USER_AGENT },
-      body: JSON.stringify({ username: "NodeByte", embeds: embeds.slice(0, 10).map(fitEmbed) }),
+      // Callers pack (packEmbeds); one message never carries more than Discord accepts.
+      body: JSON.stringify({
+        username: "NodeByte",
+        embeds: embeds.slice(0, MAX_EMBEDS_PER_MESSAGE).map(fitEmbed),
+      }),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 // E-mail templates: subject, HTML (every value escaped) and a text part. Pure functions of data.
-import type { EmailTemplate } from "./email.ts";
+import { EMAIL_TEMPLATES, type EmailTemplate } from "./email.ts";
 
 export interface RenderedEmail {
   subject: string;
@@ -37,7 +37,18 @@ function linkEmail(subject: string, intro: string[], label: string, data: Data):
   };
 }
 
-export function renderEmail(template: EmailTemplate, data: Data, subject?: string): RenderedEmail {
+/** A caller's own template: the subject, then every data field as "key: value", all escaped. */
+function fieldsEmail(data: Data, subject?: string): RenderedEmail {
+  const title = (subject || s(data.subject) || "NodeByte").replace(/[\r\n]+/g, " ");
+  const lines = Object.entries(data)
+    .filter(([k]) => k !== "subject")
+    .map(([k, v]) => (k === "message" ? s(v) : `${k}: ${s(v)}`));
+  return { subject: title, html: layout(title, lines), text: [title, "", ...lines].join("\n") };
+}
+
+export function renderEmail(name: string, data: Data, subject?: string): RenderedEmail {
+  if (!(EMAIL_TEMPLATES as readonly string[]).includes(name)) return fieldsEmail(data, subject);
+  const template = name as EmailTemplate;
   switch (template) {
     case "verify-email":
     case "email-verification":

@@ -6,12 +6,12 @@ import * as z from "zod";
 import { AppError } from "../../platform/errors.ts";
 import type { JobTable } from "../../platform/jobs.types.ts";
 import { readSettings } from "../settings/settings.ts";
-import { EMAIL_TEMPLATES } from "./email.ts";
+import { TEMPLATE_NAME } from "./email.ts";
 import { renderEmail } from "./email-templates.ts";
 
 const EmailPayload = z.object({
   to: z.string().email(),
-  template: z.enum(EMAIL_TEMPLATES),
+  template: z.string().regex(TEMPLATE_NAME),
   subject: z.string().max(200).optional(),
   data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
 });

@@ -2,7 +2,7 @@
 // concurrent retry (same key), same key with another payload is permanent, a redelivered job
 // sends once, and every value is escaped in the HTML.
 import { describe, expect, inject, it } from "vitest";
-import { jobMessage, testDeps, uid } from "../../../test/helpers.ts";
+import { callJson, jobMessage, testDeps, testEnv, uid } from "../../../test/helpers.ts";
 import { AppError } from "../../platform/errors.ts";
 import { emailJobs } from "./email.jobs.ts";
 import { renderEmail } from "./email-templates.ts";
@@ -67,5 +67,45 @@ describe("email.send", () => {
     expect(r.html).not.toContain("<script>");
     expect(r.html).toContain("&lt;img");
     expect(r.text).toContain("https://site.test/");
+  });
+
+  it("renders a caller's own template name through the generic layout, every field escaped", async () => {
+    const r = renderEmail(
+      "order-shipped",
+      { order: "<b>#42</b>", carrier: "DHL", message: "On its way" },
+      "Shipped\r\nBcc: x",
+    );
+    expect(r.subject).toBe("Shipped Bcc: x");
+    expect(r.html).toContain("order: &lt;b&gt;#42&lt;/b&gt;");
+    expect(r.html).toContain("carrier: DHL");
+    expect(r.html).not.toContain("<b>");
+    expect(r.text).toContain("order: <b>#42</b>");
+    expect(r.text).toContain("On its way");
+  });
+
+  it("queues any well-formed template name and refuses malformed ones with 400", async () => {
+    const to = `${uid("mail")}@example.com`;
+    const queue = (template: string) =>
+      callJson<{ data: { task_id: string } }>("/api/v1/email/queue", {
+        method: "POST",
+        headers: { "x-api-key": String(testEnv.BACKEND_API_KEY), "content-type": "application/json" },
+        body: JSON.stringify({ to, template, subject: "Your order", data: { order: "42" } }),
+      });
+    const ok = await queue("order-shipped");
+    expect(ok.res.status, ok.text).toBe(202);
+    for (const bad of ["<script>", "has space", "", "x".repeat(101)]) {
+      const r = await queue(bad);
+      expect(r.res.status, bad).toBe(400);
+    }
+    const job = jobMessage("email.send", {
+      to,
+      template: "order-shipped",
+      subject: "Your order",
+      data: { order: "42" },
+    });
+    await send(job.payload, testDeps({ message: job }));
+    const [got] = (await inbox(to)) as { subject: string; text: string }[];
+    expect(got?.subject).toBe("Your order");
+    expect(got?.text).toContain("order: 42");
   });
 });

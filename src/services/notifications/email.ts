@@ -13,9 +13,13 @@ export const EMAIL_TEMPLATES = [
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
+/** Template names callers may send: ours, or any name of theirs (rendered by the generic layout). */
+export const TEMPLATE_NAME = /^[A-Za-z0-9][\w.-]{0,99}$/;
+
 export interface EmailJob {
   to: string;
-  template: EmailTemplate;
+  /** One of EMAIL_TEMPLATES, or a caller's own name (rendered by the generic layout). */
+  template: string;
   subject?: string;
   data: Record<string, string | number | boolean | null>;
 }
