@@ -27,6 +27,8 @@ describe("rate limits on real routes", () => {
     const results = await Promise.all(Array.from({ length: 15 }, () => login(email, ip)));
     const admitted = results.filter((r) => r.res.status !== 429);
     const limited = [...results.filter((r) => r.res.status === 429), await login(email, ip)];
+    // Under load the 16 logins take seconds: the reset is bounded by when the last one was answered.
+    const finished = Math.ceil(Date.now() / 1000);
     expect(admitted).toHaveLength(10);
     expect(admitted.every((r) => r.res.status === 401 && r.body.error === "invalid_credentials")).toBe(true);
     expect(limited).toHaveLength(6);
@@ -40,7 +42,7 @@ describe("rate limits on real routes", () => {
       // Reset is when the bucket is full again: ~15 minutes out, not "now + window" from an old call.
       const reset = Number(r.res.headers.get("x-ratelimit-reset"));
       expect(reset).toBeGreaterThan(started + 14 * 60);
-      expect(reset).toBeLessThanOrEqual(started + 15 * 60 + 2);
+      expect(reset).toBeLessThanOrEqual(finished + 15 * 60 + 1);
     }
   });
 
@@ -64,6 +66,7 @@ describe("rate limits on real routes", () => {
     const owner = await createTestUser();
     const email = owner.user.email;
     const networks = Array.from({ length: 50 }, () => randomIp());
+    const started = Date.now();
     // 50 wrong passwords from 50 networks: none is refused, so none locks anything.
     const first: number[] = [];
     for (const ip of networks) first.push((await login(email, ip)).res.status);
@@ -79,11 +82,19 @@ describe("rate limits on real routes", () => {
     // The e-mail's 30 are spent: each network now gets one attempt per 15 minutes.
     const second: number[] = [];
     for (const ip of networks) second.push((await login(email, ip)).res.status);
-    expect(second.filter((s) => s === 401)).toHaveLength(30);
-    expect(second.filter((s) => s === 429)).toHaveLength(20);
     const third: number[] = [];
     for (const ip of networks.slice(0, 5)) third.push((await login(email, ip)).res.status);
-    expect(third).toEqual(Array(5).fill(429));
+    // The e-mail's allowance refills at 30 per 15 minutes (one per 30 s): a slow machine running
+    // these ~105 bcrypt checks for minutes earns the e-mail that many extra attempts, no more.
+    const refilled = Math.floor((Date.now() - started) / 30_000);
+    const guesses = [...second, ...third].filter((s) => s === 401).length;
+    expect(guesses).toBeGreaterThanOrEqual(30);
+    expect(guesses).toBeLessThanOrEqual(30 + refilled);
+    expect([...second, ...third].every((s) => s === 401 || s === 429)).toBe(true);
+    if (refilled === 0) {
+      expect(second.filter((s) => s === 429)).toHaveLength(20);
+      expect(third).toEqual(Array(5).fill(429));
+    }
   }, 180_000); // ~80 bcrypt checks, one after another
 
   it("does not count successful logins against the e-mail", async () => {
