@@ -3,10 +3,13 @@
 // signature independently (scripts/fakes/event-receiver.ts, node:crypto), retries on the Svix
 // schedule, a 410 and an exhausted delivery disabling the endpoint, secret rotation with two
 // signatures, the delivery log, replay, and the URL rules.
+
+import { createExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { callJson, eventually, jobMessage, testDb, testDeps, uid } from "../../../test/helpers.ts";
+import { callJson, eventually, jobMessage, testDb, testDeps, testEnv, uid } from "../../../test/helpers.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
+import { createApp } from "../../app.ts";
 import { auditLogs, eventDeliveries, eventEndpoints } from "../../platform/db/schema/index.ts";
 import type { Enqueue } from "../../platform/queue.ts";
 import { notifyJobs } from "../../services/notifications/notify.jobs.ts";
@@ -361,5 +364,35 @@ describe("signed event endpoints", () => {
     expect(subscribes(["hytale.account.*"], "hytale.session.created")).toBe(false);
     expect(subscribes(["*"], "hytale.session.created")).toBe(true);
     expect(subscribes(["sync.completed"], "sync.failed")).toBe(false);
+  });
+
+  it("keeps signing after the encryption key rotates, and re-encrypts with the new key on rotation", async () => {
+    const e = await endpoint();
+    const fresh = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    // The new key listed first becomes primary; the old one (k1) still decrypts.
+    const rotatedEnv = { ...testEnv, ENCRYPTION_KEYS: `k2:${fresh}` };
+    const app = createApp();
+    const send = async (path: string, body?: unknown) => {
+      const res = await app.fetch(
+        new Request(`http://api.test${path}`, {
+          method: "POST",
+          headers: { ...bearer(admin.token), "content-type": "application/json" },
+          body: JSON.stringify(body ?? {}),
+        }),
+        rotatedEnv,
+        createExecutionContext(),
+      );
+      return (await res.json()) as { data: Delivery & Endpoint };
+    };
+    expect((await send(`/api/admin/webhooks/endpoints/${e.id}/test`)).data.status).toBe("delivered");
+    const rotated = await send(`/api/admin/webhooks/endpoints/${e.id}/rotate-secret`, { graceSeconds: 0 });
+    const [row] = await testDb().select().from(eventEndpoints).where(eq(eventEndpoints.id, e.id));
+    expect(row?.secret.startsWith("enc:v2:k2:")).toBe(true);
+    await fetch(`${receiver}/__secrets`, {
+      method: "POST",
+      body: JSON.stringify({ path: e.path, secrets: [rotated.data.secret] }),
+    });
+    expect((await send(`/api/admin/webhooks/endpoints/${e.id}/test`)).data.status).toBe("delivered");
+    expect((await receivedAt(e.path)).map((g) => g.verified)).toEqual([true, true]);
   });
 });
