@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeDiscord } from "./fakes/discord.ts";
-import { startEventReceiver } from "./fakes/event-receiver.ts";
+import { type ReceivedEvent, startEventReceiver } from "./fakes/event-receiver.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
@@ -116,18 +116,21 @@ if (discordFake) vars.DISCORD_API_URL = discordFake.url;
 // A local receiver for signed events: register http://127.0.0.1:<port>/hooks/<name> as an endpoint
 // (POST /api/admin/webhooks/endpoints); give it the secret (POST /__secrets {path, secrets}) and it
 // prints whether each signature verifies.
+const onEvent = (e: ReceivedEvent) =>
+  console.log(
+    `[dev] event ← ${e.path} ${e.id}: ${(JSON.parse(e.body || "{}") as { type?: string }).type ?? "?"} (signature ${
+      e.verified === null
+        ? "not checked: POST the secret to /__secrets"
+        : e.verified
+          ? "verified"
+          : `refused: ${e.reason}`
+    })`,
+  );
+// A fixed port (8789, or EVENT_RECEIVER_PORT) so the README's example URL works; any free one if taken.
 const eventReceiver = await startEventReceiver({
-  onEvent: (e) =>
-    console.log(
-      `[dev] event ← ${e.path} ${e.id}: ${(JSON.parse(e.body || "{}") as { type?: string }).type ?? "?"} (signature ${
-        e.verified === null
-          ? "not checked: POST the secret to /__secrets"
-          : e.verified
-            ? "verified"
-            : `refused: ${e.reason}`
-      })`,
-    ),
-});
+  port: Number(process.env.EVENT_RECEIVER_PORT ?? 8789),
+  onEvent,
+}).catch(() => startEventReceiver({ onEvent }));
 
 const wranglerArgs = [
   "dev",

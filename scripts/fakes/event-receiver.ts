@@ -120,7 +120,10 @@ export async function startEventReceiver(opts: { port?: number; onEvent?: (e: Re
       answered < 300 ? { received: true } : { error: check?.reason ?? `scripted ${answered}` },
     );
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
