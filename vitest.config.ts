@@ -41,6 +41,8 @@ export default defineConfig({
   ],
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Run by vitest.adopted.config.ts only (they read the upstream rows it seeds).
+    exclude: ["test/adopted/**", "**/node_modules/**"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

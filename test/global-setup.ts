@@ -21,8 +21,13 @@ function wranglerCrons(): string[] {
   return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
 }
 
-export default async function setup(project: TestProject) {
-  const db = await startLocalDatabase();
+export default function setup(project: TestProject) {
+  return setupWith(project);
+}
+
+/** The run's services; `prepare` replaces the migrations (test/global-setup-adopted.ts adopts an upstream database). */
+export async function setupWith(project: TestProject, prepare?: (url: string) => Promise<void>) {
+  const db = await startLocalDatabase({ prepare });
   const { pg, shim } = db;
   project.provide("databaseUrl", pg.url);
   project.provide("neonFetchEndpoint", shim.endpoint);

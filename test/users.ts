@@ -114,3 +114,35 @@ export function linkParams(text: string): { token: string; id: string } {
   const url = new URL(m[0]);
   return { token: url.searchParams.get("token") ?? "", id: url.searchParams.get("id") ?? "" };
 }
+
+/**
+ * An access token as the Go backend issued it (reference §1.5): HS256 with the shared secret,
+ * upstream's claims, 30 days, no `iss`/`aud`. `tweak` alters it into the variants that must fail.
+ */
+export async function upstreamToken(
+  user: Pick<User, "id" | "email" | "username" | "roles" | "isSystemAdmin">,
+  tweak: {
+    expiresIn?: number;
+    secret?: string;
+    alg?: "HS256" | "HS512";
+    noExp?: boolean;
+    issuer?: string;
+  } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({
+    id: user.id,
+    email: user.email,
+    username: user.username ?? "",
+    roles: user.roles,
+    isPterodactylAdmin: false,
+    isVirtfusionAdmin: false,
+    isSystemAdmin: user.isSystemAdmin,
+  })
+    .setProtectedHeader({ alg: tweak.alg ?? "HS256", typ: "JWT" })
+    .setIssuedAt(now)
+    .setNotBefore(now);
+  if (!tweak.noExp) jwt.setExpirationTime(now + (tweak.expiresIn ?? 30 * 24 * 3600));
+  if (tweak.issuer) jwt.setIssuer(tweak.issuer);
+  return jwt.sign(new TextEncoder().encode(tweak.secret ?? String(testEnv.JWT_SECRET)));
+}

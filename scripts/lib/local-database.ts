@@ -12,10 +12,15 @@ export interface LocalDatabase {
   stop(): Promise<void>;
 }
 
-export async function startLocalDatabase(opts: StartOptions = {}): Promise<LocalDatabase> {
+export interface LocalDatabaseOptions extends StartOptions {
+  /** Brings the empty database to our schema; default: the migrations (tests may adopt an upstream one). */
+  prepare?: (url: string) => Promise<void>;
+}
+
+export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
   const pg = await startPostgres(opts);
   try {
-    await applyMigrations(pg.url);
+    await (opts.prepare ?? applyMigrations)(pg.url);
   } catch (err) {
     await pg.stop();
     throw err;

@@ -42,7 +42,10 @@ export async function authenticateUser(
 ): Promise<User> {
   const token = bearerToken(c, opts.allowQueryToken ?? false);
   if (token === undefined) throw unauthorized("Missing Authorization header", "missing_authorization");
-  const id = token ? await verifyAccessToken(token, c.var.config.jwtSecret, c.var.deps.now()) : undefined;
+  const { jwtSecret, legacyTokensUntil } = c.var.config;
+  const id = token
+    ? await verifyAccessToken(token, jwtSecret, c.var.deps.now(), legacyTokensUntil)
+    : undefined;
   if (!id) throw unauthorized("Invalid or expired token", "invalid_token");
   return activeUser(c, id);
 }

@@ -26,6 +26,7 @@ export interface SecretBindings {
   SENTRY_DSN?: string;
   NEON_FETCH_ENDPOINT?: string;
   DISCORD_API_URL?: string;
+  LEGACY_TOKENS_UNTIL?: string;
 }
 
 export type Bindings = Env & SecretBindings;
@@ -97,6 +98,13 @@ const configSchema = z
     SENTRY_DSN: optionalUrl,
     NEON_FETCH_ENDPOINT: optionalUrl,
     DISCORD_API_URL: optionalUrl,
+    LEGACY_TOKENS_UNTIL: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO date-time, e.g. 2026-01-31T00:00:00Z")
+        .transform((v) => new Date(v))
+        .optional(),
+    ),
     JOBS_CRITICAL: queueBinding,
     JOBS_DEFAULT: queueBinding,
     JOBS_LOW: queueBinding,
@@ -145,6 +153,8 @@ export interface Config {
   sentryDsn?: string;
   /** Dev/test only (refused in production): where posts to Discord's webhook addresses go. */
   discordApiUrl?: string;
+  /** Until when access tokens the Go backend issued (no iss/aud) are accepted; unset = refused. */
+  legacyTokensUntil?: Date;
   queues: { critical: Queue; default: Queue; low: Queue };
   /** Typed by `wrangler types` from the exported class: stubs have take()/clamp()/peek(). */
   rateLimiter: Env["RATE_LIMITER"];
@@ -200,6 +210,7 @@ function toConfig(p: ParsedConfig): Config {
     siteUrl: p.SITE_URL,
     sentryDsn: p.SENTRY_DSN,
     discordApiUrl: p.DISCORD_API_URL?.replace(/\/+$/, ""),
+    legacyTokensUntil: p.LEGACY_TOKENS_UNTIL,
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,
   };

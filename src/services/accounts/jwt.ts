@@ -52,12 +52,38 @@ export async function signAccessToken(user: User, secret: string, now = new Date
     .sign(keyOf(secret));
 }
 
-/** The user id of a valid access token, or undefined (bad signature, alg, exp, iss, aud or claims). */
+/**
+ * The user id of a valid access token, or undefined (bad signature, alg, exp, iss, aud or claims).
+ * Before `legacyUntil`, a token the Go backend issued also passes: HS256 with the same secret,
+ * not expired, upstream's claims (`id`, `email`, `roles`, `iat`, `exp`) and no `iss`/`aud`.
+ */
 export async function verifyAccessToken(
   token: string,
   secret: string,
   now = new Date(),
+  legacyUntil?: Date,
 ): Promise<string | undefined> {
+  const ours = await verifyOurs(token, secret, now);
+  if (ours || !legacyUntil || now.getTime() >= legacyUntil.getTime()) return ours;
+  return verifyUpstream(token, secret, now);
+}
+
+async function verifyUpstream(token: string, secret: string, now: Date): Promise<string | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ["HS256"],
+      currentDate: now,
+      requiredClaims: ["exp", "iat", "id", "email", "roles"],
+    });
+    if (payload.iss !== undefined || payload.aud !== undefined) return undefined;
+    if (!Array.isArray(payload.roles)) return undefined;
+    return typeof payload.id === "string" && payload.id.length > 0 ? payload.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function verifyOurs(token: string, secret: string, now: Date): Promise<string | undefined> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
       algorithms: ["HS256"],

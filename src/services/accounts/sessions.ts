@@ -120,14 +120,46 @@ export async function refresh(deps: AccountDeps, input: { refreshToken?: string 
       targetId: known.familyId,
     }),
   ]);
-  if (!result.ok) throw authError("UNAUTHORIZED", "invalid_refresh_token");
-  const [user] = await deps.db.select().from(users).where(eq(users.id, result.userId));
+  const userId = result.ok
+    ? result.userId
+    : result.reason === "unknown"
+      ? await consumeUpstreamSession(deps, input.refreshToken)
+      : undefined;
+  if (!userId) throw authError("UNAUTHORIZED", "invalid_refresh_token");
+  const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
   if (!user) throw authError("UNAUTHORIZED", "user_not_found");
   if (!user.isActive) {
     await deps.db.batch(revokeAllForUser(deps.db, user.id, now));
     throw authError("UNAUTHORIZED", "account_disabled");
   }
-  return tokenBody(await signAccessToken(user, deps.config.jwtSecret, now), result.token);
+  if (result.ok) return tokenBody(await signAccessToken(user, deps.config.jwtSecret, now), result.token);
+  // An upstream refresh token, exchanged once: its session row is gone, a new family starts.
+  const fresh = await newRefreshToken(deps.db, user.id, deps.meta, now);
+  await deps.db.batch([
+    fresh.insert,
+    auditInsert(deps.db, {
+      action: "auth.legacy_refresh",
+      actor: actingAs(deps.actor, "user", user.id),
+      targetType: "user",
+      targetId: user.id,
+    }),
+  ]);
+  return tokenBody(await signAccessToken(user, deps.config.jwtSecret, now), fresh.token);
+}
+
+/**
+ * A raw refresh token the Go backend stored in `sessions` (written after `db:adopt`, which hashes
+ * the ones it finds), accepted until LEGACY_TOKENS_UNTIL: deleted in the same statement that
+ * finds it, so it is exchanged at most once.
+ */
+async function consumeUpstreamSession(deps: AccountDeps, presented: string): Promise<string | undefined> {
+  const until = deps.config.legacyTokensUntil;
+  const now = deps.now();
+  if (!until || now.getTime() >= until.getTime()) return undefined;
+  const res = await deps.db.execute<{ userId: string }>(sql`
+    delete from sessions where "sessionToken" = ${presented} and expires > ${now.toISOString()}::timestamptz
+    returning "userId"`);
+  return res.rows[0]?.userId;
 }
 
 /** Revokes the presented refresh token's family and, with a valid access token, all the user's. */
