@@ -10,7 +10,11 @@ export async function panelAll<T = Record<string, unknown>>(path: string, includ
   url.searchParams.set("per_page", "100000");
   if (include) url.searchParams.set("include", include);
   const res = await fetch(url, {
-    headers: { authorization: `Bearer ${inject("panelApplicationKey")}`, accept: "application/json" },
+    headers: {
+      authorization: `Bearer ${inject("panelApplicationKey")}`,
+      accept: "application/json",
+      "user-agent": "nodebyte-tests",
+    },
   });
   if (!res.ok) throw new Error(`panel ${path}: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { data: { attributes: T }[] };

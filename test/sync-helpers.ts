@@ -147,7 +147,11 @@ export async function expectMirrorsPanel() {
         const res = await fetch(
           `${inject("panelUrl")}/api/application/nests/${n.id}/eggs?include=variables`,
           {
-            headers: { authorization: `Bearer ${inject("panelApplicationKey")}`, accept: "application/json" },
+            headers: {
+              authorization: `Bearer ${inject("panelApplicationKey")}`,
+              accept: "application/json",
+              "user-agent": "nodebyte-tests",
+            },
           },
         );
         const body = (await res.json()) as {

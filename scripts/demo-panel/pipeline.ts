@@ -70,6 +70,13 @@ export function createPipeline(cfg: PipelineConfig) {
     if (path.startsWith("/__")) return handleAdmin(req, res, path, hooks);
 
     stats.total++;
+    // Panels behind Cloudflare refuse a request without a User-Agent (browser integrity check,
+    // error 1010) before the panel sees it; Workers' fetch sends none unless told to.
+    if (!req.headers["user-agent"]) {
+      stats.byStatus[403] = (stats.byStatus[403] ?? 0) + 1;
+      res.writeHead(403, { "content-type": "text/plain; charset=UTF-8" });
+      return void res.end("error code: 1010");
+    }
     let matched: ReturnType<typeof matchRoute> = null;
     try {
       matched = matchRoute(method, path);

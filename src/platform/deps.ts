@@ -7,6 +7,7 @@ import type { Config } from "./env.ts";
 import { childLogger, type Logger } from "./log.ts";
 import { type Actor, type ClientMeta, NO_CLIENT, SYSTEM_ACTOR } from "./principal.ts";
 import { type Enqueue, queueProducer } from "./queue.ts";
+import { APP_VERSION } from "./version.ts";
 
 export type Clock = () => Date;
 
@@ -58,6 +59,22 @@ export interface DepsInit {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
+/** What every outbound request says it is, unless the caller names itself. */
+export const USER_AGENT = `nodebyte-edge-api/${APP_VERSION}`;
+
+/**
+ * Adds `User-Agent: nodebyte-edge-api/<version>` to a request that has none: Workers' fetch sends
+ * none, and services behind Cloudflare (Resend, panels) refuse such requests (403, error 1010).
+ */
+export function withUserAgent(inner: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (headers.has("user-agent")) return inner(input, init);
+    headers.set("user-agent", USER_AGENT);
+    return inner(input, { ...init, headers });
+  };
+}
+
 const systemClock: Clock = () => new Date();
 // Bound through an arrow: the runtime's fetch refuses to be called as a method of another object.
 const globalFetch: typeof fetch = (input, init) => fetch(input, init);
@@ -69,7 +86,7 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
     config,
     log: init.log ?? childLogger({}),
     now,
-    fetch: init.fetch ?? globalFetch,
+    fetch: withUserAgent(init.fetch ?? globalFetch),
     enqueue: init.enqueue ?? queueProducer(config, now),
     actor: init.actor ?? SYSTEM_ACTOR,
     meta: init.meta ?? NO_CLIENT,
