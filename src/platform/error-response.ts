@@ -15,6 +15,8 @@ export interface ErrorBody {
   details?: ErrorDetail[];
 }
 
+const AUTH_PREFIX = "/api/v1/auth/";
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) {
@@ -46,9 +48,11 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
       stack: errorStack(cause),
     });
   }
+  // Upstream's snake_case codes are what the auth clients read; elsewhere the standard body.
+  const authRoute = c.req.path.startsWith(AUTH_PREFIX);
   const body: ErrorBody = {
     success: false,
-    error: e.publicError ?? e.message,
+    error: (authRoute ? e.publicError : undefined) ?? e.message,
     code: e.code,
     requestId,
     ...(e.details ? { details: e.details } : {}),

@@ -4,6 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { access } from "../../access/route-access.ts";
 import { AppError } from "../../platform/errors.ts";
+import { looseInt } from "../../platform/flags.ts";
 import {
   authErrors,
   commonErrors,
@@ -95,7 +96,7 @@ const routes = {
     ...access.admin(),
     request: {
       params: z.object({ id: intId }),
-      body: jsonRequestBody(z.object({ nodeId: z.number().optional() }), false),
+      body: jsonRequestBody(z.object({ nodeId: looseInt.optional() }), false),
     },
     responses: {
       200: jsonBody(

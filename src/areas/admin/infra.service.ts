@@ -1,8 +1,10 @@
 // Admin views of the panel mirror (servers, nodes, allocations, locations, nests, eggs) with
 // upstream's filters and fields. Every list is ONE SQL request: page and total in one batch,
 // counts joined from grouped sub-selects (no correlated COUNT per row).
+
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
+import { parseFlag } from "../../platform/flags.ts";
 import { containsPattern } from "../../platform/sql.ts";
 import {
   adminServerView,
@@ -23,10 +25,9 @@ const where = (parts: (SQL | undefined)[]) => {
   return list.length ? sql`where ${sql.join(list, sql` and `)}` : sql``;
 };
 /** yes/no (upstream) and true/false (the website) both work; anything else means "all". */
+/** A yes/no filter in any spelling the clients send (yes/no, true/false, 1/0); else no filter. */
 export function yesNo(v: string | undefined): boolean | undefined {
-  if (v === "yes" || v === "true") return true;
-  if (v === "no" || v === "false") return false;
-  return undefined;
+  return parseFlag(v);
 }
 
 async function paged<T>(db: Database, rows: SQL, count: SQL, p: Page) {
@@ -155,10 +156,11 @@ export async function listLocations(db: Database) {
   const res = await db.execute<{
     id: number;
     shortCode: string;
-    description: string | null;
+    /** Never null: upstream's Go struct answered "" (the website renders it as is). */
+    description: string;
     nodeCount: number;
   }>(sql`
-    select l.id, l."shortCode", l.description, count(n.id)::int as "nodeCount"
+    select l.id, l."shortCode", coalesce(l.description, '') as description, count(n.id)::int as "nodeCount"
     from locations l left join nodes n on n."locationId" = l.id and n."deletedAt" is null
     where l."deletedAt" is null group by l.id order by l."shortCode"`);
   return res.rows.map((r) => ({ ...r, id: Number(r.id), nodeCount: Number(r.nodeCount) }));

@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { currentUser, principalOf } from "../../access/authenticate.ts";
 import { access } from "../../access/route-access.ts";
+import { looseFlag } from "../../platform/flags.ts";
 import {
   authErrors,
   commonErrors,
@@ -11,6 +12,7 @@ import {
   jsonBody,
   jsonRequestBody,
 } from "../../platform/openapi.ts";
+import { clampedSize } from "../../platform/pagination.ts";
 import { createRouter } from "../../platform/router.ts";
 import { DASHBOARD_STATUS_FILTERS } from "../../services/servers/servers.ts";
 import {
@@ -100,13 +102,10 @@ const routes = {
     request: {
       query: z.object({
         page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-        per_page: z.coerce.number().int().min(1).max(50).default(12),
+        per_page: clampedSize(50, 12),
         search: z.string().max(200).optional(),
         status: enumOr(DASHBOARD_STATUS_FILTERS, "all"),
-        view_all: z
-          .enum(["true", "false", "1", "0"])
-          .optional()
-          .transform((v) => v === "true" || v === "1"),
+        view_all: looseFlag,
       }),
     },
     responses: {

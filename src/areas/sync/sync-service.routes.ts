@@ -5,6 +5,7 @@ import { access } from "../../access/route-access.ts";
 import { envelope, envelopeBody } from "../../platform/envelope.ts";
 import { AppError } from "../../platform/errors.ts";
 import { authErrors, commonErrors, jsonRequestBody, notFoundError } from "../../platform/openapi.ts";
+import { clampedSize } from "../../platform/pagination.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
 import { cancelAndAudit } from "./sync-cancel.ts";
@@ -71,7 +72,7 @@ const routes = {
     ...access.service("sync"),
     request: {
       query: z.object({
-        limit: z.coerce.number().int().min(1).max(100).default(20),
+        limit: clampedSize(100, 20),
         offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
         type: z.enum(SYNC_TYPES).optional(),
       }),

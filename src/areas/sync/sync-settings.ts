@@ -6,6 +6,7 @@ import { readSettings, writeSettings } from "../../services/settings/settings.ts
 
 export const DEFAULT_INTERVAL_SECONDS = 3600;
 export const MIN_INTERVAL_SECONDS = 300;
+export const MAX_INTERVAL_SECONDS = 30 * 86_400;
 
 export interface AutoSyncSettings {
   enabled: boolean;
@@ -19,7 +20,7 @@ export async function readAutoSync(deps: Pick<Deps, "db" | "config">): Promise<A
     enabled: s.get("auto_sync_enabled"),
     intervalSeconds:
       Number.isFinite(raw) && raw > 0
-        ? Math.max(MIN_INTERVAL_SECONDS, Math.floor(raw))
+        ? Math.min(MAX_INTERVAL_SECONDS, Math.max(MIN_INTERVAL_SECONDS, Math.floor(raw)))
         : DEFAULT_INTERVAL_SECONDS,
   };
 }

@@ -15,7 +15,13 @@ import { SyncLogSchema } from "./sync.schemas.ts";
 import { cancelAndAudit } from "./sync-cancel.ts";
 import { listLogs, listQuarantine, syncLogView, syncOverview } from "./sync-logs.ts";
 import { AVAILABLE_TARGETS, recoverStalledRun, SYNC_TYPES, startRun, syncTypeOf } from "./sync-runs.ts";
-import { readAutoSync, settingsView, writeAutoSync } from "./sync-settings.ts";
+import {
+  MAX_INTERVAL_SECONDS,
+  MIN_INTERVAL_SECONDS,
+  readAutoSync,
+  settingsView,
+  writeAutoSync,
+} from "./sync-settings.ts";
 
 const tags = ["sync"];
 const errors = { ...commonErrors, ...authErrors, ...notFoundError };
@@ -177,6 +183,8 @@ const getSettings = createRoute({
   responses: { 200: SettingsAnswer, ...errors },
 });
 
+// One range for what POST accepts and what GET reports (a stored value outside it reads clamped),
+// so the GET answer, posted back, is always accepted.
 const interval = z
   .union([
     z.number(),
@@ -185,13 +193,14 @@ const interval = z
       .regex(/^\d{1,9}$/)
       .transform(Number),
   ])
-  .pipe(
-    z
-      .number()
-      .int()
-      .min(60)
-      .max(30 * 86400),
-  );
+  .pipe(z.number().int().min(MIN_INTERVAL_SECONDS).max(MAX_INTERVAL_SECONDS));
+const enabledFlag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+const settingsFields = {
+  auto_sync_enabled: enabledFlag.optional(),
+  autoSyncEnabled: enabledFlag.optional(),
+  sync_interval: interval.optional(),
+  autoSyncInterval: interval.optional(),
+};
 const postSettings = createRoute({
   method: "post",
   path: "/api/admin/sync/settings",
@@ -199,14 +208,12 @@ const postSettings = createRoute({
   summary: "Update auto-sync settings (snake_case or camelCase; omitted fields unchanged)",
   ...access.admin(),
   request: {
+    // The fields at the top, or GET's whole answer posted back (`settings` and/or `data`).
     body: jsonRequestBody(
       z.object({
-        auto_sync_enabled: z
-          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
-          .optional(),
-        autoSyncEnabled: z.boolean().optional(),
-        sync_interval: interval.optional(),
-        autoSyncInterval: interval.optional(),
+        ...settingsFields,
+        settings: z.object(settingsFields).optional(),
+        data: z.object(settingsFields).optional(),
       }),
     ),
   },
@@ -269,7 +276,8 @@ export const adminSyncRoutes = createRouter()
     c.json({ success: true as const, ...settingsView(await readAutoSync(c.var.deps)) }, 200),
   )
   .openapi(postSettings, async (c) => {
-    const b = c.req.valid("json");
+    const body = c.req.valid("json");
+    const b = { ...body.data, ...body.settings, ...body };
     const enabled = b.auto_sync_enabled ?? b.autoSyncEnabled;
     const intervalSeconds = b.sync_interval ?? b.autoSyncInterval;
     await writeAutoSync(c.var.deps, { enabled, intervalSeconds });

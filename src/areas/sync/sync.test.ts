@@ -275,9 +275,10 @@ describe("sync routes", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("event: done");
     // Single use.
-    const again = await callJson<{ error: string }>(issued.body.url);
+    const again = await callJson<{ error: string; code: string }>(issued.body.url);
     expect(again.res.status).toBe(401);
-    expect(again.body.error).toBe("invalid_ticket");
+    // The standard body outside /api/v1/auth/ (snake_case codes are the auth routes' only).
+    expect(again.body).toMatchObject({ code: "UNAUTHORIZED", error: "Invalid, used or expired ticket" });
     // Expired.
     const late = await callJson<{ ticket: string }>(`/api/admin/sync/stream/${id}/ticket`, {
       method: "POST",
