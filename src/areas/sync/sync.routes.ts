@@ -10,6 +10,7 @@ import {
   jsonRequestBody,
   notFoundError,
 } from "../../platform/openapi.ts";
+import { clampedSize } from "../../platform/pagination.ts";
 import { createRouter } from "../../platform/router.ts";
 import { SyncLogSchema } from "./sync.schemas.ts";
 import { cancelAndAudit } from "./sync-cancel.ts";
@@ -137,7 +138,7 @@ const quarantine = createRoute({
   ...access.admin(),
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).catch(50).openapi({ type: "integer" }),
+      limit: clampedSize(100, 50).catch(50).openapi({ type: "integer" }),
       offset: z.coerce.number().int().min(0).max(1_000_000).catch(0).openapi({ type: "integer" }),
       resource: z.string().max(32).optional(),
     }),
