@@ -75,7 +75,7 @@ describe("db:adopt on an upstream-shaped database", () => {
     const text = formatReport(report, false);
     assert.match(text, /registration_enabled = "false"/);
     assert.match(text, /allocations: drop unique allocations_ip_port_key/);
-    assert.match(text, /config github_token: plaintext → enc:v2/);
+    assert.match(text, /config virtfusion_api_key: plaintext → enc:v2/);
     assert.match(text, /config crowdin_personal_token: upstream AES-GCM → enc:v2/);
     assert.doesNotMatch(text, new RegExp(UPSTREAM.plaintextSecret.value));
     assert.deepEqual(await counts(), before);

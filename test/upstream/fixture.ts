@@ -14,7 +14,7 @@ export const UPSTREAM = {
   /** A raw token the Go backend wrote after the adoption (still in `sessions`). */
   lateSessionToken: "c3".repeat(32),
   /** Secrets upstream left in `config`: one plaintext, one in upstream's AES-GCM format. */
-  plaintextSecret: { key: "github_token", value: "ghp_upstreamPlaintextToken0001" },
+  plaintextSecret: { key: "virtfusion_api_key", value: "vf_upstreamPlaintextKey0001" },
   encryptedSecret: { key: "crowdin_personal_token", value: "crowdin-upstream-secret-0002" },
   location: { id: 9101, shortCode: "up-loc" },
   node: { id: 9201, name: "upstream-node" },
