@@ -4,6 +4,7 @@
 // user_editable, the egg's rules). 409 ServerStateConflictException for suspended, installing,
 // restoring servers and nodes in maintenance, as AuthenticateServerAccess answers it (a
 // suspended server's resources are still readable).
+import { createHmac, randomUUID } from "node:crypto";
 import { clientServer, stateConflict } from "./client-routes.ts";
 import { atom, fail, item, list, notFound, type Reply, reply } from "./fractal.ts";
 import type { Server } from "./model.ts";
@@ -68,6 +69,19 @@ function wingsPath(raw: string | null): string {
     else parts.push(p);
   }
   return `/${parts.join("/")}`;
+}
+
+/** NodeJWTService: an HS256 token for Wings, valid 15 minutes, in a URL on the server's node. */
+function signedUrl(c: RouteContext, s: Server, path: string, claims: Record<string, unknown>): Reply {
+  const node = c.data.tables.nodes.get(s.nodeId);
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ ...claims, server_uuid: s.uuid, unique_id: randomUUID(), iat: now, exp: now + 900 })}`;
+  const sig = createHmac("sha256", node?.uuid ?? "node")
+    .update(body)
+    .digest("base64url");
+  const base = `${node?.scheme ?? "https"}://${node?.fqdn ?? "node.test"}:${node?.daemonListen ?? 8080}`;
+  return reply({ object: "signed_url", attributes: { url: `${base}${path}?token=${body}.${sig}` } });
 }
 
 const withServer =
@@ -212,6 +226,35 @@ export const CLIENT_CONTROL_ROUTES: readonly Route[] = [
       c.runtime.restore(s, b);
       return noContent();
     }),
+  ),
+  route(
+    "GET",
+    `${S}/backups/{backup}/download`,
+    withServer((c, s) => {
+      const b = findBackup(c, s);
+      return b ? signedUrl(c, s, "/download/backup", { backup_uuid: b.uuid }) : notFound();
+    }),
+  ),
+  route(
+    "GET",
+    `${S}/files/download`,
+    withServer((c, s) => {
+      const file = c.url.searchParams.get("file");
+      if (!file) return validation("file", "The file field is required.");
+      if (!c.runtime.of(s).files.has(wingsPath(file))) {
+        return fail(
+          404,
+          "DaemonConnectionException",
+          "The requested resource does not exist on this instance.",
+        );
+      }
+      return signedUrl(c, s, "/download/file", { file_path: wingsPath(file) });
+    }),
+  ),
+  route(
+    "GET",
+    `${S}/files/upload`,
+    withServer((c, s) => signedUrl(c, s, "/upload/file", {})),
   ),
   route(
     "GET",

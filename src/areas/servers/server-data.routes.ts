@@ -18,8 +18,11 @@ import {
   tags,
 } from "./servers.schemas.ts";
 import {
+  backupDownload,
   createBackup,
   deleteBackup,
+  fileDownload,
+  fileUpload,
   getBackup,
   listBackups,
   listFiles,
@@ -30,6 +33,7 @@ import {
 } from "./servers.service.ts";
 
 const FileQuery = z.object({ file: z.string().min(1).max(MAX_PATH_LENGTH) });
+const SignedLink = ok(z.object({ url: z.string() }));
 
 const routes = {
   backups: createRoute({
@@ -92,6 +96,34 @@ const routes = {
       body: jsonRequestBody(z.object({ truncate: z.boolean().default(false) }), false),
     },
     responses: { 202: jsonBody(Accepted, "Restore started"), ...errors },
+  }),
+  backupDownload: createRoute({
+    method: "get",
+    path: `${base}/backups/{backup}/download`,
+    tags,
+    summary: "A signed link to download a backup, valid 15 minutes (backup.download)",
+    ...access.member(),
+    request: { params: BackupParam },
+    responses: { 200: jsonBody(SignedLink), ...errors },
+  }),
+  fileDownload: createRoute({
+    method: "get",
+    path: `${base}/files/download`,
+    tags,
+    summary: "A signed link to download a file, valid 15 minutes (file.read-content)",
+    ...access.member(),
+    request: { params: ServerParam, query: FileQuery },
+    responses: { 200: jsonBody(SignedLink), ...errors },
+  }),
+  fileUpload: createRoute({
+    method: "get",
+    path: `${base}/files/upload`,
+    tags,
+    summary:
+      "A signed link to upload files (POST multipart to it, up to the node's limit), valid 15 minutes (file.create)",
+    ...access.member(),
+    request: { params: ServerParam },
+    responses: { 200: jsonBody(SignedLink), ...errors },
   }),
   files: createRoute({
     method: "get",
@@ -162,6 +194,20 @@ export const serverDataRoutes = createRouter()
     const ctl = await open(c, server, "backup.restore");
     await restoreBackup(ctl, backup, truncate);
     return c.json({ success: true as const, message: "Restore started" }, 202);
+  })
+  .openapi(routes.backupDownload, async (c) => {
+    const { server, backup } = c.req.valid("param");
+    const ctl = await open(c, server, "backup.download");
+    return c.json({ success: true as const, data: await backupDownload(ctl, backup) }, 200);
+  })
+  .openapi(routes.fileDownload, async (c) => {
+    const file = filePath(c.req.valid("query").file);
+    const ctl = await open(c, c.req.valid("param").server, "file.read-content");
+    return c.json({ success: true as const, data: await fileDownload(ctl, file) }, 200);
+  })
+  .openapi(routes.fileUpload, async (c) => {
+    const ctl = await open(c, c.req.valid("param").server, "file.create");
+    return c.json({ success: true as const, data: await fileUpload(ctl) }, 200);
   })
   .openapi(routes.files, async (c) => {
     const directory = directoryPath(c.req.valid("query").directory);

@@ -204,6 +204,35 @@ export async function writeFile(ctl: ServerControl, file: string, content: strin
   return { file, bytes };
 }
 
+// --- signed links ---------------------------------------------------------------------------------
+
+/** A signed Wings URL (valid 15 minutes, the panel's choice) from a `signed_url` object. */
+function signedUrl(answer: { json: unknown }): { url: string } {
+  const url = (answer.json as { attributes?: { url?: unknown } } | undefined)?.attributes?.url;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
+    throw new AppError("UPSTREAM_ERROR", "The panel answered an unexpected signed link");
+  }
+  return { url };
+}
+
+export async function backupDownload(ctl: ServerControl, backup: string) {
+  return auditedAction(ctl, "server.backup.download", { backup }, async () =>
+    signedUrl(await callPanel(ctl, `${backupPath(backup)}/download`, {}, BACKUP_NOT_FOUND)),
+  );
+}
+
+export async function fileDownload(ctl: ServerControl, file: string) {
+  return auditedAction(ctl, "server.file.download", { file }, async () =>
+    signedUrl(await callPanel(ctl, "/files/download", { query: { file } }, { notFound: "File not found" })),
+  );
+}
+
+export async function fileUpload(ctl: ServerControl) {
+  return auditedAction(ctl, "server.file.upload", {}, async () =>
+    signedUrl(await callPanel(ctl, "/files/upload")),
+  );
+}
+
 // --- startup ------------------------------------------------------------------------------------
 
 export async function getStartup(ctl: ServerControl) {

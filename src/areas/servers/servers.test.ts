@@ -74,6 +74,9 @@ describe("a customer's server through the backend", () => {
       const b = await api<Data<{ isSuccessful: boolean; bytes: number }>>(at(`/backups/${backup}`), as);
       return b.body.data.isSuccessful && b.body.data.bytes > 0 ? true : undefined;
     });
+    const link = await api<Data<{ url: string }>>(at(`/backups/${backup}/download`), as);
+    expect(link.res.status, link.text).toBe(200);
+    expect(link.body.data.url).toMatch(/^https?:\/\/[^/]+\/download\/backup\?token=[\w-]+\.[\w-]+\.[\w-]+$/);
     const list = await api<Data<{ backups: { uuid: string; name: string }[]; backupCount: number }>>(
       at("/backups"),
       as,

@@ -80,7 +80,14 @@ export async function panelClientCall(
   const attempts = method === "GET" ? 2 : 1;
   let lastError: AppError | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const taken = await stub.take(limit);
+    const taken = await stub.take(limit).catch((err: unknown) => {
+      // The budget cannot be read: refuse (the panel's own limit is per user, ours to keep).
+      throw new AppError("UNAVAILABLE", "panel request budget unavailable", {
+        headers: { "Retry-After": "2" },
+        context: { source: "budget", error: (err as Error).message },
+        cause: err,
+      });
+    });
     if (!taken.allowed)
       throw rateLimited(
         "panel request budget for interactive calls exhausted",
