@@ -102,6 +102,15 @@ try {
   const ours = `${worker.url}/api/v1/servers/srv-${userId}`;
   const direct = `${panel.url}/api/client/servers/${server.uuid}`;
   const json = { "content-type": "application/json" };
+  // Our own floor: an authenticated route with one database read, no panel.
+  const floor = await latency({
+    url: `${worker.url}/api/v1/dashboard/account`,
+    method: "GET",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  console.log(
+    `floor: GET /api/v1/dashboard/account (auth + 1 SQL) p50 ${floor.p50.toFixed(2)} ms, p95 ${floor.p95.toFixed(2)} ms`,
+  );
   const pairs: [string, Target, Target][] = [
     [
       "GET  …/resources",

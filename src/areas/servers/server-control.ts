@@ -42,7 +42,8 @@ export async function openServer(
   requirement?: Requirement,
 ): Promise<ServerControl> {
   if (server.length > 64) throw notFound();
-  const access = await serverAccess(deps.db, principal, server);
+  // Both reads at once (one round trip less); the connection is only used once access is known.
+  const [access, conn] = await Promise.all([serverAccess(deps.db, principal, server), panelConnection(deps)]);
   if (!access) throw notFound();
   if (requirement) {
     const needed = typeof requirement === "string" ? [requirement] : requirement.anyOf;
@@ -53,7 +54,6 @@ export async function openServer(
     }
   }
   if (!access.uuid) throw new AppError("CONFLICT", "This server is not on the panel");
-  const conn = await panelConnection(deps);
   if (!conn) throw new AppError("UNAVAILABLE", "The panel is not configured");
   return { access, uuid: access.uuid, deps, panel: panelDeps(deps, conn) };
 }
