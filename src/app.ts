@@ -16,6 +16,8 @@ import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
 import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.routes.ts";
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
+import { serverDataRoutes } from "./areas/servers/server-data.routes.ts";
+import { serverRoutes } from "./areas/servers/servers.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
 import { serviceStatsRoutes } from "./areas/stats/service-stats.routes.ts";
 import { statsRoutes } from "./areas/stats/stats.routes.ts";
@@ -55,6 +57,8 @@ export function createApp() {
   app.route("/", adminSyncRoutes);
   app.route("/", serviceSyncRoutes);
   app.route("/", syncStreamRoutes);
+  app.route("/", serverRoutes);
+  app.route("/", serverDataRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

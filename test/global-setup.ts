@@ -47,6 +47,18 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
   project.provide("panelUrl", panel.url);
   project.provide("panelApplicationKey", panel.applicationKey);
   project.provide("panelClientKey", panel.clientKey);
+  // A panel of its own for the server-control suites: they change power states, files and
+  // server statuses, which the sync suites must not see.
+  const controlPanel = await startDemoPanel({
+    sizes: { servers: 8, users: 6, allocations: 200, nodes: 2, locations: 1 },
+    seed: 17,
+    rateLimitPerMinute: 100_000,
+    // A restore long enough that a suite sees the server refuse actions while it runs.
+    runtimeTiming: { backupMs: 150, restoreMs: 2_500 },
+  });
+  project.provide("controlPanelUrl", controlPanel.url);
+  project.provide("controlPanelApplicationKey", controlPanel.applicationKey);
+  project.provide("controlPanelClientKey", controlPanel.clientKey);
   project.provide("wranglerCrons", wranglerCrons());
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
@@ -54,8 +66,14 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
     await discord.close();
     await receiver.close();
     await panel.close();
+    await controlPanel.close();
     await db.stop();
-    const { lines, leaks } = checkRunLogs([panel.applicationKey, panel.clientKey]);
+    const { lines, leaks } = checkRunLogs([
+      panel.applicationKey,
+      panel.clientKey,
+      controlPanel.applicationKey,
+      controlPanel.clientKey,
+    ]);
     console.log(`[global-setup] searched ${lines} log lines of this run for secrets: ${leaks.length} found`);
     if (leaks.length) {
       console.error(`secrets in the test run's logs: ${leaks.join("; ")}`);

@@ -13,6 +13,10 @@ declare module "vitest" {
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;
+    /** A second demo panel, only for the server-control suites (src/areas/servers). */
+    controlPanelUrl: string;
+    controlPanelApplicationKey: string;
+    controlPanelClientKey: string;
     /** The `[triggers] crons` of wrangler.toml. */
     wranglerCrons: string[];
   }

@@ -4,13 +4,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PanelData } from "./data.ts";
 import type { DemoPanelStats, Faults } from "./faults.ts";
+import type { LoggedRequest } from "./pipeline.ts";
 import type { MutablePanelData } from "./recreate.ts";
+import type { ServerRuntimes } from "./server-runtime.ts";
 
 export interface AdminHooks {
   faults: Faults;
   stats(): DemoPanelStats;
   resetStats(): void;
   resetRateLimits(): void;
+  /** Every API request received (method, path, query), oldest first. */
+  requests(): LoggedRequest[];
+  resetRequests(): void;
+  runtime: ServerRuntimes;
   data: PanelData;
 }
 
@@ -90,6 +96,20 @@ export async function handleAdmin(
       } catch (e) {
         return json(400, { error: e instanceof Error ? e.message : String(e) });
       }
+    case "GET /__requests":
+      return json(200, hooks.requests());
+    case "DELETE /__requests":
+      hooks.resetRequests();
+      return json(204);
+    case "POST /__console": {
+      // The console lines of a server: {id}.
+      try {
+        const { id } = JSON.parse(await readBody(req)) as { id?: number };
+        return json(200, hooks.runtime.consoleOf(Number(id)));
+      } catch (e) {
+        return json(400, { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     case "DELETE /__rate-limits":
       hooks.resetRateLimits();
       return json(204);

@@ -7,7 +7,7 @@ import { listQueried, partial } from "./listing.ts";
 import type { Server } from "./model.ts";
 import { type Route, type RouteContext, route } from "./route.ts";
 
-function stateConflict(data: PanelData, s: Server): string | null {
+export function stateConflict(data: PanelData, s: Server): string | null {
   if (s.status === "suspended")
     return "This server is currently suspended and the functionality requested is unavailable.";
   if (data.tables.nodes.get(s.nodeId)?.maintenanceMode) {
@@ -22,7 +22,7 @@ function stateConflict(data: PanelData, s: Server): string | null {
 }
 
 /** Client `{server}` binding: 8 characters → uuidShort, anything else → uuid. */
-function clientServer(ctx: RouteContext): Server | undefined {
+export function clientServer(ctx: RouteContext): Server | undefined {
   const raw = ctx.params[0] ?? "";
   const ix = ctx.data.indexes;
   return raw.length === 8 ? ix.serverByIdentifier.get(raw) : ix.serverByUuid.get(raw);

@@ -55,6 +55,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A plain-text answer (file contents) instead of JSON. */
+  raw?: string;
 }
 export const reply = (body: unknown, status = 200): Reply => ({ status, body });
 export const fail = (status: number, code: string, detail: string): Reply => ({

@@ -28,6 +28,9 @@ export function writeReply(req: IncomingMessage, res: ServerResponse, r: Reply):
   if (r.status >= 400 && !expectsJson(req)) {
     headers["content-type"] = "text/html; charset=UTF-8";
     body = `<!DOCTYPE html><html><head><title>${r.status}</title></head><body>${r.status}</body></html>`;
+  } else if (r.raw !== undefined) {
+    headers["content-type"] = "text/plain; charset=utf-8";
+    body = r.raw;
   } else {
     headers["content-type"] = "application/json";
     body = r.status === 204 ? "" : phpJson(r.body);

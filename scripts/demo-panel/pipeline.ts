@@ -22,6 +22,15 @@ import { parseIncludes } from "./includes.ts";
 import { FixedWindowLimiter } from "./rate-limit.ts";
 import type { MutablePanelData } from "./recreate.ts";
 import { matchRoute } from "./routes.ts";
+import { type RuntimeTiming, ServerRuntimes } from "./server-runtime.ts";
+
+/** One request as the panel received it (a test checks what reached the panel). */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+}
+const REQUEST_LOG_SIZE = 20_000;
 
 export interface PipelineConfig {
   data: PanelData;
@@ -30,6 +39,7 @@ export interface PipelineConfig {
   applicationLimit: number;
   clientLimit: number;
   clientKeyRootAdmin: boolean;
+  runtimeTiming?: RuntimeTiming;
 }
 
 export function createPipeline(cfg: PipelineConfig) {
@@ -42,6 +52,8 @@ export function createPipeline(cfg: PipelineConfig) {
   const faults = new Faults();
   const limiter = new FixedWindowLimiter();
   const timers = new Set<NodeJS.Timeout>();
+  const runtime = new ServerRuntimes(data, cfg.runtimeTiming);
+  let requests: LoggedRequest[] = [];
   let stats = emptyStats();
   const hooks: AdminHooks = {
     faults,
@@ -56,6 +68,11 @@ export function createPipeline(cfg: PipelineConfig) {
       faults.fired = 0;
     },
     resetRateLimits: () => limiter.reset(),
+    requests: () => [...requests],
+    resetRequests: () => {
+      requests = [];
+    },
+    runtime,
     data,
   };
   const send = (req: IncomingMessage, res: ServerResponse, r: Reply) => {
@@ -77,6 +94,8 @@ export function createPipeline(cfg: PipelineConfig) {
       res.writeHead(403, { "content-type": "text/plain; charset=UTF-8" });
       return void res.end("error code: 1010");
     }
+    if (requests.length >= REQUEST_LOG_SIZE) requests = requests.slice(REQUEST_LOG_SIZE / 2);
+    requests.push({ method, path, query: url.search });
     let matched: ReturnType<typeof matchRoute> = null;
     try {
       matched = matchRoute(method, path);
@@ -157,7 +176,18 @@ export function createPipeline(cfg: PipelineConfig) {
       ]);
       const linkBase = `${url.origin}${url.pathname}`;
       try {
-        result = route.handle({ data, app, client, params, body, url, linkBase, includes });
+        result = route.handle({
+          data,
+          app,
+          client,
+          params,
+          body,
+          rawBody: raw,
+          runtime,
+          url,
+          linkBase,
+          includes,
+        });
       } catch (e) {
         console.error("demo panel: handler failed", e);
         result = unexpected();
@@ -175,5 +205,5 @@ export function createPipeline(cfg: PipelineConfig) {
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
-  return { handle, hooks, faults, stopTimers };
+  return { handle, hooks, faults, runtime, stopTimers };
 }

@@ -5,6 +5,7 @@ import type { ClientTransformers } from "./client-transformers.ts";
 import type { PanelData } from "./data.ts";
 import type { Reply } from "./fractal.ts";
 import type { PageContext } from "./listing.ts";
+import type { ServerRuntimes } from "./server-runtime.ts";
 
 export interface RouteContext extends PageContext {
   data: PanelData;
@@ -12,10 +13,14 @@ export interface RouteContext extends PageContext {
   client: ClientTransformers;
   params: string[];
   body: unknown;
+  /** The request body as sent (file writes). */
+  rawBody: string;
+  /** What Wings holds per server (power state, files, backups). */
+  runtime: ServerRuntimes;
 }
 
 export interface Route {
-  method: "GET" | "PATCH";
+  method: "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
   api: "application" | "client";
   /** The route as a pattern, e.g. /api/application/servers/{server} (used for stats). */
   pattern: string;

@@ -4,8 +4,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { generatePanelData, type PanelData, type Sizes } from "./data.ts";
 import type { DemoPanelStats, Faults } from "./faults.ts";
-import { createPipeline } from "./pipeline.ts";
+import { createPipeline, type LoggedRequest } from "./pipeline.ts";
 import { createRng } from "./prng.ts";
+import type { RuntimeTiming, ServerRuntimes } from "./server-runtime.ts";
 
 export interface DemoPanelOptions {
   /** 0 (default) picks a free port. */
@@ -23,6 +24,8 @@ export interface DemoPanelOptions {
   clientRateLimitPerMinute?: number;
   /** The client key's owner is a root admin: the panel then also accepts it on the application API. */
   clientKeyRootAdmin?: boolean;
+  /** How long backups and restores take in the fake Wings (default 150 ms / 300 ms). */
+  runtimeTiming?: RuntimeTiming;
 }
 
 export interface DemoPanel {
@@ -35,6 +38,10 @@ export interface DemoPanel {
   stats(): DemoPanelStats;
   resetStats(): void;
   resetRateLimits(): void;
+  /** Every API request received (method, path, query), oldest first. */
+  requests(): LoggedRequest[];
+  /** Per-server power state, files, backups and console. */
+  runtime: ServerRuntimes;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     applicationLimit: opts.rateLimitPerMinute ?? 240,
     clientLimit: opts.clientRateLimitPerMinute ?? opts.rateLimitPerMinute ?? 720,
     clientKeyRootAdmin: opts.clientKeyRootAdmin ?? false,
+    runtimeTiming: opts.runtimeTiming,
   });
   const server = createServer((req, res) => {
     pipeline.handle(req, res).catch((e: unknown) => {
@@ -78,6 +86,8 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     stats: hooks.stats,
     resetStats: hooks.resetStats,
     resetRateLimits: hooks.resetRateLimits,
+    requests: hooks.requests,
+    runtime: pipeline.runtime,
     close: () =>
       new Promise<void>((resolve) => {
         pipeline.stopTimers();

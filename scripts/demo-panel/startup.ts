@@ -24,7 +24,7 @@ const isNumeric = (v: Json) =>
   typeof v === "number" || (typeof v === "string" && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v));
 
 /** Validates one value against a Laravel rule string; returns [rule, message] failures. */
-function check(value: Json, present: boolean, rules: string, label: string): [string, string][] {
+export function check(value: Json, present: boolean, rules: string, label: string): [string, string][] {
   const list = rules.split("|").filter((r) => r !== "");
   const names = list.map((r) => r.split(":")[0]);
   const empty = value === null || value === undefined;

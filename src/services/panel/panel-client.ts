@@ -66,6 +66,16 @@ async function takeBudget(deps: PanelDeps): Promise<void> {
   throw upstream("panel request budget exhausted", true, 5);
 }
 
+/** Accept JSON, the bearer key and, when configured, the Cloudflare Access service token. */
+export function panelHeaders(conn: PanelConnection, key: string): Record<string, string> {
+  const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${key}` };
+  if (conn.cfAccessClientId && conn.cfAccessClientSecret) {
+    headers["cf-access-client-id"] = conn.cfAccessClientId;
+    headers["cf-access-client-secret"] = conn.cfAccessClientSecret;
+  }
+  return headers;
+}
+
 /** GET (or other method) against the panel with budget, retries and error mapping. */
 export async function panelRequest<T>(
   deps: PanelDeps,
@@ -76,12 +86,8 @@ export async function panelRequest<T>(
   const key = api === "client" ? (deps.conn.clientApiKey ?? deps.conn.apiKey) : deps.conn.apiKey;
   const url = new URL(`${deps.conn.url}/api/${api}${path}`);
   for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${key}` };
+  const headers = panelHeaders(deps.conn, key);
   if (init.body !== undefined) headers["content-type"] = "application/json";
-  if (deps.conn.cfAccessClientId && deps.conn.cfAccessClientSecret) {
-    headers["cf-access-client-id"] = deps.conn.cfAccessClientId;
-    headers["cf-access-client-secret"] = deps.conn.cfAccessClientSecret;
-  }
   const doFetch = deps.fetch;
   const sleep = deps.sleep ?? sleeper;
   let last: AppError | undefined;

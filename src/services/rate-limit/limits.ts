@@ -129,6 +129,24 @@ export const LIMITS = {
     key: "account",
     description: "profiles, profile selection and game-session calls per account (shared)",
   },
+  "servers.power": {
+    capacity: 20,
+    periodSeconds: MIN,
+    key: "user",
+    description: "power actions per user (all servers)",
+  },
+  "servers.command": {
+    capacity: 60,
+    periodSeconds: MIN,
+    key: "user",
+    description: "console commands per user (all servers)",
+  },
+  "servers.files.write": {
+    capacity: 30,
+    periodSeconds: MIN,
+    key: "user",
+    description: "file writes per user (all servers)",
+  },
 } as const satisfies Record<string, LimitDefinition>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -29,7 +29,7 @@ describe("serverAccess", () => {
     const as = (u: typeof owner, isAdmin = false): Principal => ({ kind: "user", user: u.user, isAdmin });
 
     const own = await serverAccess(db, as(owner), id);
-    expect(own).toEqual({ serverId: id, role: "owner", permissions: ["*"] });
+    expect(own).toEqual({ serverId: id, uuid, role: "owner", permissions: ["*"] });
     expect(own && may(own, "file.update")).toBe(true);
 
     const shared = await serverAccess(db, as(sub), uuid);

@@ -15,6 +15,8 @@ export type ServerRole = "owner" | "subuser" | "admin";
 export interface ServerAccess {
   serverId: string;
   role: ServerRole;
+  /** The panel's uuid (null for a server the panel never had). */
+  uuid: string | null;
   /** The panel's permission strings (`control.start`, `file.read-content`, …); "*" for owners and admins. */
   permissions: readonly string[];
 }
@@ -35,17 +37,23 @@ export async function serverAccess(
 ): Promise<ServerAccess | undefined> {
   if (principal.kind !== "user") return undefined;
   const userId = principal.user.id;
-  const res = await db.execute<{ id: string; ownerId: string | null; permissions: string[] | null }>(sql`
-    select s.id, s."ownerId", su.permissions
+  const res = await db.execute<{
+    id: string;
+    uuid: string | null;
+    ownerId: string | null;
+    permissions: string[] | null;
+  }>(sql`
+    select s.id, s.uuid, s."ownerId", su.permissions
     from servers s
     left join server_subusers su on su."serverId" = s.id and su."userId" = ${userId}
     where (s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}) and s."deletedAt" is null
     limit 1`);
   const row = res.rows[0];
   if (!row) return undefined;
-  if (row.ownerId === userId) return { serverId: row.id, role: "owner", permissions: ["*"] };
-  if (principal.isAdmin) return { serverId: row.id, role: "admin", permissions: ["*"] };
-  if (row.permissions) return { serverId: row.id, role: "subuser", permissions: row.permissions };
+  const base = { serverId: row.id, uuid: row.uuid };
+  if (row.ownerId === userId) return { ...base, role: "owner", permissions: ["*"] };
+  if (principal.isAdmin) return { ...base, role: "admin", permissions: ["*"] };
+  if (row.permissions) return { ...base, role: "subuser", permissions: row.permissions };
   return undefined;
 }
 

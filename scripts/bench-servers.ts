@@ -1,0 +1,162 @@
+// `npm run bench:servers`: what the backend adds to a customer's server call. Our Worker under
+// `wrangler dev` against a demo panel, both on 127.0.0.1: requests one after another (p50/p95
+// latency) and under load (requests/s) for GET …/resources (a cache hit after the first: the
+// panel caches 20 s) and POST …/power (always reaches the panel), each as a ratio to calling the
+// demo panel's Client API directly in the same run. Budget: ≤ 1.3× the direct p50 is the
+// issue's target for the power path through a local panel; printed, not asserted.
+import { join } from "node:path";
+import pg from "pg";
+import { Agent, request } from "undici";
+import { signAccessToken } from "../src/services/accounts/jwt.ts";
+import { startDemoPanel } from "./demo-panel/server.ts";
+import { setConfig } from "./lib/config-rows.ts";
+import { repoRoot } from "./lib/dev-state.ts";
+import { benchVars, startLocalDatabase } from "./lib/local-database.ts";
+import { startWranglerDev } from "./lib/wrangler-dev.ts";
+
+/** Sequential requests per target; power ones all reach the panel, so keep N + 20 under 719. */
+const N = Number(process.env.BENCH_REQUESTS ?? 300);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+
+interface Target {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+async function once(agent: Agent, t: Target): Promise<number> {
+  const started = performance.now();
+  const res = await request(t.url, { method: t.method, headers: t.headers, body: t.body, dispatcher: agent });
+  await res.body.arrayBuffer();
+  if (res.statusCode >= 300) throw new Error(`${t.method} ${t.url}: ${res.statusCode}`);
+  return performance.now() - started;
+}
+
+async function latency(t: Target): Promise<{ p50: number; p95: number }> {
+  const agent = new Agent({ connections: 1 });
+  for (let i = 0; i < 20; i++) await once(agent, t);
+  const samples: number[] = [];
+  for (let i = 0; i < N; i++) samples.push(await once(agent, t));
+  await agent.close();
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(N / 2)] ?? 0, p95: samples[Math.floor(N * 0.95)] ?? 0 };
+}
+
+async function throughput(t: Target): Promise<number> {
+  const agent = new Agent({ connections: CONNECTIONS });
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline) {
+        await once(agent, t);
+        done++;
+      }
+    }),
+  );
+  await agent.close();
+  return done / ((performance.now() - started) / 1000);
+}
+
+const db = await startLocalDatabase();
+const panel = await startDemoPanel({
+  sizes: { servers: 4, users: 3 },
+  seed: 11,
+  rateLimitPerMinute: 1_000_000,
+});
+const vars = {
+  ...benchVars(db),
+  PTERODACTYL_URL: panel.url,
+  PTERODACTYL_API_KEY: panel.applicationKey,
+  PTERODACTYL_CLIENT_API_KEY: panel.clientKey,
+};
+// The per-user power limit and the interactive share would throttle a load test: both off/raised.
+await setConfig(db.pg.url, "rate_limit.servers.power", JSON.stringify({ enabled: false }));
+await setConfig(db.pg.url, "panel_requests_per_minute", "1");
+const server = [...panel.data.tables.servers.values()][0];
+if (!server) throw new Error("no demo server");
+server.status = null;
+
+const client = new pg.Client({ connectionString: db.pg.url });
+await client.connect();
+const userId = `bench-${Date.now()}`;
+const [user] = (
+  await client.query(
+    `insert into users (id, email, password, username, roles, "isSystemAdmin", "emailVerified", "isActive")
+     values ($1, $2, 'x', $3, '{MEMBER}', false, now(), true) returning *`,
+    [userId, `${userId}@bench.test`, userId.slice(0, 20)],
+  )
+).rows;
+await client.query(
+  `insert into servers (id, uuid, "uuidShort", name, status, "ownerId") values ($1, $2, $3, 'bench', 'offline', $4)`,
+  [`srv-${userId}`, server.uuid, server.identifier, userId],
+);
+await client.end();
+const token = await signAccessToken(user, String((vars as Record<string, string>).JWT_SECRET));
+
+const worker = await startWranglerDev(join(repoRoot, "wrangler.toml"), vars);
+try {
+  const ours = `${worker.url}/api/v1/servers/srv-${userId}`;
+  const direct = `${panel.url}/api/client/servers/${server.uuid}`;
+  const json = { "content-type": "application/json" };
+  // Our own floor: an authenticated route with one database read, no panel.
+  const floor = await latency({
+    url: `${worker.url}/api/v1/dashboard/account`,
+    method: "GET",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  console.log(
+    `floor: GET /api/v1/dashboard/account (auth + 1 SQL) p50 ${floor.p50.toFixed(2)} ms, p95 ${floor.p95.toFixed(2)} ms`,
+  );
+  const pairs: [string, Target, Target][] = [
+    [
+      "GET  …/resources",
+      { url: `${ours}/resources`, method: "GET", headers: { authorization: `Bearer ${token}` } },
+      {
+        url: `${direct}/resources`,
+        method: "GET",
+        headers: { authorization: `Bearer ${panel.clientKey}`, accept: "application/json" },
+      },
+    ],
+    [
+      "POST …/power",
+      {
+        url: `${ours}/power`,
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, ...json },
+        body: '{"signal":"start"}',
+      },
+      {
+        url: `${direct}/power`,
+        method: "POST",
+        headers: { authorization: `Bearer ${panel.clientKey}`, accept: "application/json", ...json },
+        body: '{"signal":"start"}',
+      },
+    ],
+  ];
+  console.log(
+    `bench:servers — ${N} sequential requests per target, then ${CONNECTIONS} connections × ${SECONDS}s`,
+  );
+  for (const [name, viaUs, viaPanel] of pairs) {
+    const a = await latency(viaUs);
+    const b = await latency(viaPanel);
+    let load = "";
+    // Power under load would only measure the interactive share (720 − the sync's budget a
+    // minute) refusing: its throughput is the panel's limit, not ours.
+    if (viaUs.method === "GET") {
+      const ra = await throughput(viaUs);
+      const rb = await throughput(viaPanel);
+      load = `  throughput ${ra.toFixed(0)} / ${rb.toFixed(0)} req/s = ${(ra / rb).toFixed(2)}`;
+    }
+    console.log(
+      `${name}  p50 ours ${a.p50.toFixed(2)} ms / direct ${b.p50.toFixed(2)} ms = ${(a.p50 / b.p50).toFixed(2)}× (target ≤ 1.30×)  p95 ${a.p95.toFixed(2)} / ${b.p95.toFixed(2)} ms${load}`,
+    );
+  }
+} finally {
+  await worker.stop();
+  await panel.close();
+  await db.stop();
+}

@@ -1,0 +1,264 @@
+// What a customer can do on a server, each operation one or two Client API calls: details with
+// live state, resources (cached 20 s per server, as the panel caches them), power, console
+// commands, backups, files and startup variables. Access is checked before (server-control.ts).
+import { AppError } from "../../platform/errors.ts";
+import { attributesOf, auditedAction, callPanel, listOf, type ServerControl } from "./server-control.ts";
+import {
+  backupView,
+  fileView,
+  type PanelBackup,
+  type PanelClientServer,
+  type PanelFile,
+  type PanelStartupVariable,
+  type PanelStats,
+  type ResourcesView,
+  resourcesView,
+  serverDetailsView,
+  variableView,
+} from "./server-views.ts";
+
+/** The panel caches /resources for 20 s; asking more often only spends the budget. */
+export const RESOURCES_CACHE_SECONDS = 20;
+/** Files read or written through the backend; bigger ones go through a download link. */
+export const MAX_FILE_BYTES = 512 * 1024;
+
+export const POWER_SIGNALS = ["start", "stop", "restart", "kill"] as const;
+export type PowerSignal = (typeof POWER_SIGNALS)[number];
+/** The panel's permission for each signal (SendPowerRequest): kill needs control.stop. */
+export const POWER_PERMISSION: Record<PowerSignal, string> = {
+  start: "control.start",
+  stop: "control.stop",
+  restart: "control.restart",
+  kill: "control.stop",
+};
+
+/**
+ * Startup variables a customer never sees or edits through us, whatever the egg says: the Hytale
+ * server's session and identity tokens (the backend writes them, SPEC §Hytale).
+ */
+export function isProtectedVariable(envVariable: string): boolean {
+  return /^HYTALE_.*TOKEN$/i.test(envVariable);
+}
+
+// --- resources -------------------------------------------------------------------------------
+
+const cacheKey = (serverId: string) => `https://server-resources.cache/${encodeURIComponent(serverId)}`;
+const inflight = new Map<string, Promise<ResourcesView>>();
+
+interface CachedResources {
+  fetchedAt: number;
+  view: ResourcesView;
+}
+
+/** Live state and usage, from the Workers cache when fetched less than 20 s ago. */
+export async function serverResources(
+  ctl: ServerControl,
+): Promise<ResourcesView & { fetchedAt: string; cached: boolean }> {
+  const now = ctl.deps.now().getTime();
+  const key = cacheKey(ctl.access.serverId);
+  const hit = await caches.default.match(key);
+  if (hit) {
+    const stored = (await hit.json()) as CachedResources;
+    if (now - stored.fetchedAt < RESOURCES_CACHE_SECONDS * 1000) {
+      return { ...stored.view, fetchedAt: new Date(stored.fetchedAt).toISOString(), cached: true };
+    }
+  }
+  // One panel call per isolate for concurrent misses of one server.
+  let pending = inflight.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const view = resourcesView(attributesOf<PanelStats>(await callPanel(ctl, "/resources")));
+      const stored: CachedResources = { fetchedAt: now, view };
+      await caches.default.put(
+        key,
+        new Response(JSON.stringify(stored), {
+          headers: {
+            "content-type": "application/json",
+            "cache-control": `max-age=${RESOURCES_CACHE_SECONDS}`,
+          },
+        }),
+      );
+      return view;
+    })().finally(() => inflight.delete(key));
+    inflight.set(key, pending);
+  }
+  return { ...(await pending), fetchedAt: new Date(now).toISOString(), cached: false };
+}
+
+/** A power action changes the state: the next read goes to the panel. */
+async function forgetResources(ctl: ServerControl) {
+  await caches.default.delete(cacheKey(ctl.access.serverId));
+}
+
+export async function serverDetails(ctl: ServerControl) {
+  const details = serverDetailsView(attributesOf<PanelClientServer>(await callPanel(ctl, "")));
+  const live = await serverResources(ctl).catch((err: unknown) => {
+    // The details stand without live state (e.g. a suspended server answers 409 to /resources).
+    if (err instanceof AppError && err.status < 500 && err.code !== "RATE_LIMITED") return null;
+    throw err;
+  });
+  return {
+    id: ctl.access.serverId,
+    ...details,
+    role: ctl.access.role,
+    permissions: [...ctl.access.permissions],
+    state: live?.state ?? "unknown",
+    resources: live,
+  };
+}
+
+// --- power and console ------------------------------------------------------------------------
+
+export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
+  await auditedAction(ctl, "server.power", { signal }, () =>
+    callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+  );
+  await forgetResources(ctl);
+}
+
+export async function sendCommand(ctl: ServerControl, command: string) {
+  await auditedAction(ctl, "server.command", { command }, () =>
+    callPanel(ctl, "/command", { method: "POST", json: { command } }, { offlineOn502: true }),
+  );
+}
+
+// --- backups ------------------------------------------------------------------------------------
+
+const backupPath = (backup: string) => `/backups/${encodeURIComponent(backup)}`;
+const BACKUP_NOT_FOUND = { notFound: "Backup not found" };
+
+export async function listBackups(ctl: ServerControl) {
+  const { items, meta } = listOf<PanelBackup>(await callPanel(ctl, "/backups"));
+  return {
+    backups: items.map(backupView),
+    backupCount: typeof meta.backup_count === "number" ? meta.backup_count : items.length,
+  };
+}
+
+export async function createBackup(
+  ctl: ServerControl,
+  input: { name?: string; ignored?: string; isLocked?: boolean },
+) {
+  const json: Record<string, unknown> = {};
+  if (input.name !== undefined) json.name = input.name;
+  if (input.ignored !== undefined) json.ignored = input.ignored;
+  if (input.isLocked !== undefined) json.is_locked = input.isLocked;
+  return auditedAction(ctl, "server.backup.create", { name: input.name ?? null }, async () =>
+    backupView(attributesOf<PanelBackup>(await callPanel(ctl, "/backups", { method: "POST", json }))),
+  );
+}
+
+export async function getBackup(ctl: ServerControl, backup: string) {
+  return backupView(
+    attributesOf<PanelBackup>(await callPanel(ctl, backupPath(backup), {}, BACKUP_NOT_FOUND)),
+  );
+}
+
+export async function deleteBackup(ctl: ServerControl, backup: string) {
+  await auditedAction(ctl, "server.backup.delete", { backup }, () =>
+    callPanel(ctl, backupPath(backup), { method: "DELETE" }, BACKUP_NOT_FOUND),
+  );
+}
+
+export async function restoreBackup(ctl: ServerControl, backup: string, truncate: boolean) {
+  await auditedAction(ctl, "server.backup.restore", { backup, truncate }, () =>
+    callPanel(ctl, `${backupPath(backup)}/restore`, { method: "POST", json: { truncate } }, BACKUP_NOT_FOUND),
+  );
+  await forgetResources(ctl);
+}
+
+// --- files ---------------------------------------------------------------------------------------
+
+export async function listFiles(ctl: ServerControl, directory: string) {
+  const { items } = listOf<PanelFile>(
+    await callPanel(ctl, "/files/list", { query: { directory } }, { notFound: "Directory not found" }),
+  );
+  return { directory, files: items.map(fileView) };
+}
+
+export async function readFile(ctl: ServerControl, file: string) {
+  const answer = await callPanel(ctl, "/files/contents", { query: { file } }, { notFound: "File not found" });
+  const bytes = new TextEncoder().encode(answer.text).byteLength;
+  if (bytes > MAX_FILE_BYTES) {
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `The file is larger than ${MAX_FILE_BYTES} bytes; download it instead`,
+    );
+  }
+  return { file, content: answer.text, bytes };
+}
+
+export async function writeFile(ctl: ServerControl, file: string, content: string) {
+  const bytes = new TextEncoder().encode(content).byteLength;
+  if (bytes > MAX_FILE_BYTES)
+    throw new AppError("PAYLOAD_TOO_LARGE", `Files are written up to ${MAX_FILE_BYTES} bytes`);
+  // The file's name and size are audited, never its contents.
+  await auditedAction(ctl, "server.file.write", { file, bytes }, () =>
+    callPanel(
+      ctl,
+      "/files/write",
+      { method: "POST", query: { file }, text: content },
+      { notFound: "Directory not found" },
+    ),
+  );
+  return { file, bytes };
+}
+
+// --- signed links ---------------------------------------------------------------------------------
+
+/** A signed Wings URL (valid 15 minutes, the panel's choice) from a `signed_url` object. */
+function signedUrl(answer: { json: unknown }): { url: string } {
+  const url = (answer.json as { attributes?: { url?: unknown } } | undefined)?.attributes?.url;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
+    throw new AppError("UPSTREAM_ERROR", "The panel answered an unexpected signed link");
+  }
+  return { url };
+}
+
+export async function backupDownload(ctl: ServerControl, backup: string) {
+  return auditedAction(ctl, "server.backup.download", { backup }, async () =>
+    signedUrl(await callPanel(ctl, `${backupPath(backup)}/download`, {}, BACKUP_NOT_FOUND)),
+  );
+}
+
+export async function fileDownload(ctl: ServerControl, file: string) {
+  return auditedAction(ctl, "server.file.download", { file }, async () =>
+    signedUrl(await callPanel(ctl, "/files/download", { query: { file } }, { notFound: "File not found" })),
+  );
+}
+
+export async function fileUpload(ctl: ServerControl) {
+  return auditedAction(ctl, "server.file.upload", {}, async () =>
+    signedUrl(await callPanel(ctl, "/files/upload")),
+  );
+}
+
+// --- startup ------------------------------------------------------------------------------------
+
+export async function getStartup(ctl: ServerControl) {
+  const { items, meta } = listOf<PanelStartupVariable>(await callPanel(ctl, "/startup"));
+  return {
+    startupCommand: typeof meta.startup_command === "string" ? meta.startup_command : "",
+    variables: items.map(variableView).filter((v) => !isProtectedVariable(v.envVariable)),
+  };
+}
+
+/**
+ * Sets one variable the customer may edit: it must be viewable (listed by the panel) and
+ * editable, and not a protected one; checked here against the panel's own listing first.
+ */
+export async function updateStartupVariable(ctl: ServerControl, key: string, value: string) {
+  if (isProtectedVariable(key)) throw new AppError("FORBIDDEN", "This variable is managed by NodeByte");
+  const { variables } = await getStartup(ctl);
+  const variable = variables.find((v) => v.envVariable === key);
+  if (!variable) throw new AppError("NOT_FOUND", "No such startup variable");
+  if (!variable.isEditable) throw new AppError("FORBIDDEN", "This startup variable is read-only");
+  // The value is not audited: startup variables often hold passwords or licence keys.
+  return auditedAction(ctl, "server.startup.update", { variable: key }, async () =>
+    variableView(
+      attributesOf<PanelStartupVariable>(
+        await callPanel(ctl, "/startup/variable", { method: "PUT", json: { key, value } }),
+      ),
+    ),
+  );
+}
