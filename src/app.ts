@@ -16,6 +16,7 @@ import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
 import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.routes.ts";
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
+import { realtimeRoutes } from "./areas/realtime/realtime.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
 import { serviceStatsRoutes } from "./areas/stats/service-stats.routes.ts";
 import { statsRoutes } from "./areas/stats/stats.routes.ts";
@@ -55,6 +56,7 @@ export function createApp() {
   app.route("/", adminSyncRoutes);
   app.route("/", serviceSyncRoutes);
   app.route("/", syncStreamRoutes);
+  app.route("/", realtimeRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
