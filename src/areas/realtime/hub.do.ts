@@ -423,6 +423,10 @@ export class RealtimeHub extends DurableObject {
     this.sql.exec("DELETE FROM kicked WHERE user = ?", userId);
   }
 
+  async getLimits(): Promise<HubLimits> {
+    return this.limits();
+  }
+
   async setLimits(limits: Partial<HubLimits>): Promise<HubLimits> {
     const next = { ...this.limits(), ...limits };
     this.setMeta("limits", JSON.stringify(next));

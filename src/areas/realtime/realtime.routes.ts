@@ -1,7 +1,7 @@
 // /api/v1/realtime/*: tickets and the WebSocket upgrade (forwarded to the topic's hub object),
 // chat channels, message history and moderation (soft delete, bans), presence. docs/realtime.md.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import { currentUser } from "../../access/authenticate.ts";
 import { access } from "../../access/route-access.ts";
 import { consumeTicket, issueTicket } from "../../access/tickets.ts";
@@ -20,7 +20,7 @@ import { isAdminUser } from "../../platform/principal.ts";
 import { createRouter } from "../../platform/router.ts";
 import { auditInsert } from "../../services/audit/audit.ts";
 import { publish } from "../../services/realtime/publish.ts";
-import { CHAT_KINDS, HUB_HEADERS, TOPIC_RE, topicKind } from "./protocol.ts";
+import { CHAT_KINDS, CLOSE, HUB_HEADERS, LIMITS, PING, TOPIC_RE, topicKind } from "./protocol.ts";
 import { activeBan, authorizeTopic, displayName } from "./topic-access.ts";
 
 const ticketPurpose = (topic: string) => `rt:${topic}`;
@@ -257,6 +257,96 @@ const presenceRoute = createRoute({
   },
 });
 
+const discovery = createRoute({
+  method: "get",
+  path: "/api/v1/realtime/discovery",
+  tags: ["realtime"],
+  summary: "Public facts for clients: endpoints, topic kinds, limits, close codes",
+  ...access.public(),
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        protocol: z.number(),
+        ticketUrl: z.string(),
+        wsUrl: z.string(),
+        topics: z.array(z.object({ pattern: z.string(), who: z.string(), clientPublish: z.boolean() })),
+        limits: z.record(z.string(), z.number()),
+        closeCodes: z.record(z.string(), z.number()),
+        ping: z.string(),
+      }),
+    ),
+    ...commonErrors,
+  },
+});
+
+const activityChannels = createRoute({
+  method: "get",
+  path: "/api/v1/realtime/activity/channels",
+  tags: ["realtime"],
+  summary: "Persisted chat messages per topic per hour (UTC), for the last `hours` hours",
+  ...access.admin(),
+  request: {
+    query: z.object({
+      hours: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 31)
+        .default(24),
+    }),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        buckets: z.array(z.object({ topic: z.string(), hour: z.string(), messages: z.number() })),
+      }),
+    ),
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
+const LimitsSchema = z.object({ maxSockets: z.number(), burst: z.number(), perSecond: z.number() });
+
+const getRateLimits = createRoute({
+  method: "get",
+  path: "/api/v1/realtime/ratelimits",
+  tags: ["realtime"],
+  summary: "A topic's socket cap and per-socket message bucket",
+  ...access.admin(),
+  request: { query: z.object({ topic: TopicParam }) },
+  responses: {
+    200: jsonBody(z.object({ success: z.literal(true), topic: z.string(), limits: LimitsSchema })),
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
+const putRateLimits = createRoute({
+  method: "put",
+  path: "/api/v1/realtime/ratelimits",
+  tags: ["realtime"],
+  summary: "Override a topic's socket cap and message bucket (applies to new messages at once)",
+  ...access.admin(),
+  request: {
+    body: jsonRequestBody(
+      z.object({
+        topic: TopicParam,
+        maxSockets: z.number().int().min(1).max(32_768).optional(),
+        burst: z.number().int().min(1).max(1000).optional(),
+        perSecond: z.number().min(0.001).max(100).optional(),
+      }),
+    ),
+  },
+  responses: {
+    200: jsonBody(z.object({ success: z.literal(true), topic: z.string(), limits: LimitsSchema })),
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const banView = (b: ChatBan) => ({
   id: b.id,
@@ -283,6 +373,75 @@ async function chatTopicsOf(deps: Deps, userId: string): Promise<string[]> {
 }
 
 export const realtimeRoutes = createRouter()
+  .openapi(discovery, (c) =>
+    c.json(
+      {
+        success: true as const,
+        protocol: 1,
+        ticketUrl: "/api/v1/realtime/ticket",
+        wsUrl: "/api/v1/realtime/ws",
+        topics: [
+          { pattern: "admin", who: "admins", clientPublish: false },
+          { pattern: "sync:{syncLogId}", who: "admins", clientPublish: false },
+          { pattern: "server:{uuid}", who: "the server's owner and admins", clientPublish: false },
+          {
+            pattern: "chat:{channel}",
+            who: "members (public channels), admins (staff channels)",
+            clientPublish: true,
+          },
+          { pattern: "ticket:{id}", who: "the ticket's owner and staff", clientPublish: true },
+        ],
+        limits: {
+          maxSockets: LIMITS.maxSockets,
+          burst: LIMITS.burst,
+          perSecond: LIMITS.perSecond,
+          maxFrameBytes: LIMITS.maxFrameBytes,
+          maxTextChars: LIMITS.maxTextChars,
+          historyMax: LIMITS.historyMax,
+          recent: LIMITS.recent,
+          idleMs: LIMITS.idleMs,
+        },
+        closeCodes: { ...CLOSE },
+        ping: PING,
+      },
+      200,
+    ),
+  )
+  .openapi(activityChannels, async (c) => {
+    const { hours } = c.req.valid("query");
+    const since = new Date(c.var.deps.now().getTime() - hours * 3_600_000);
+    const hour = sql<string>`date_trunc('hour', ${chatMessages.createdAt} at time zone 'UTC')`;
+    const rows = await c.var.db
+      .select({ topic: chatMessages.topic, hour, messages: sql<number>`count(*)::int` })
+      .from(chatMessages)
+      .where(and(gte(chatMessages.createdAt, since), isNull(chatMessages.deletedAt)))
+      .groupBy(chatMessages.topic, hour)
+      .orderBy(desc(hour), chatMessages.topic);
+    const buckets = rows.map((r) => ({
+      topic: r.topic,
+      hour: `${String(r.hour).replace(" ", "T").slice(0, 19)}Z`,
+      messages: Number(r.messages),
+    }));
+    return c.json({ success: true as const, buckets }, 200);
+  })
+  .openapi(getRateLimits, async (c) => {
+    const { topic } = c.req.valid("query");
+    const limits = await c.var.deps.stubs.realtimeHub(topic).getLimits();
+    return c.json({ success: true as const, topic, limits }, 200);
+  })
+  .openapi(putRateLimits, async (c) => {
+    const { topic, ...patch } = c.req.valid("json");
+    const deps = c.var.deps;
+    const limits = await deps.stubs.realtimeHub(topic).setLimits(patch);
+    await auditInsert(c.var.db, {
+      action: "realtime.limits_updated",
+      actor: deps.actor,
+      targetType: "realtime_topic",
+      targetId: topic,
+      details: { ...patch },
+    });
+    return c.json({ success: true as const, topic, limits }, 200);
+  })
   .openapi(ticketRoute, async (c) => {
     const { topic } = c.req.valid("json");
     const user = currentUser(c);

@@ -281,6 +281,12 @@ describe("chat", () => {
     expect(del.res.status, del.text).toBe(200);
     const notice = await customer.next((f) => f.type === "message.deleted");
     expect(notice.data).toMatchObject({ id: got.id });
+    const activity = await callJson<{ buckets: { topic: string; messages: number }[] }>(
+      "/api/v1/realtime/activity/channels?hours=1",
+      { headers: bearer(admin.token) },
+    );
+    expect(activity.res.status, activity.text).toBe(200);
+    expect(activity.body.buckets.find((b) => b.topic === topic)?.messages).toBe(1);
     customer.close();
     staff.close();
   });
@@ -357,6 +363,50 @@ describe("chat", () => {
 });
 
 describe("limits", () => {
+  it("manages a topic's limits through the API and lists discovery facts publicly", async () => {
+    const topic = `chat:${await newChannel()}`;
+    const put = await callJson<{ limits: { burst: number; perSecond: number; maxSockets: number } }>(
+      "/api/v1/realtime/ratelimits",
+      {
+        method: "PUT",
+        headers: { ...bearer(admin.token), "content-type": "application/json" },
+        body: JSON.stringify({ topic, burst: 2, perSecond: 0.5 }),
+      },
+    );
+    expect(put.res.status, put.text).toBe(200);
+    expect(put.body.limits).toEqual({ burst: 2, perSecond: 0.5, maxSockets: LIMITS.maxSockets });
+    const got = await callJson<{ limits: unknown }>(
+      `/api/v1/realtime/ratelimits?topic=${encodeURIComponent(topic)}`,
+      {
+        headers: bearer(admin.token),
+      },
+    );
+    expect(got.body.limits).toEqual(put.body.limits);
+    const bad = await callJson("/api/v1/realtime/ratelimits", {
+      method: "PUT",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify({ topic, burst: -1 }),
+    });
+    expect(bad.res.status).toBe(400);
+    const forMember = await callJson(`/api/v1/realtime/ratelimits?topic=${encodeURIComponent(topic)}`, {
+      headers: bearer(member.token),
+    });
+    expect(forMember.res.status).toBe(403);
+
+    const d = await callJson<{ wsUrl: string; closeCodes: Record<string, number> }>(
+      "/api/v1/realtime/discovery",
+    );
+    expect(d.res.status).toBe(200);
+    expect(d.body.wsUrl).toBe("/api/v1/realtime/ws");
+    expect(d.body.closeCodes).toEqual(CLOSE);
+    const channels = await callJson<{ channels: { id: string }[] }>("/api/v1/realtime/channels", {
+      headers: bearer(member.token),
+    });
+    const ids = channels.body.channels.map((ch) => ch.id);
+    expect(ids).toContain(publicChannel);
+    expect(ids).not.toContain(staffChannel);
+  });
+
   it("refuses the socket over capacity with a 503 before the upgrade", async () => {
     const topic = `chat:${await newChannel()}`;
     await hub(topic).setLimits({ maxSockets: 2 });
