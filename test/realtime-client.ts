@@ -54,10 +54,10 @@ export async function connect(token: string, topic: string, since?: number): Pro
     ws,
     frames: [],
     closed: undefined,
-    next(pred, timeoutMs = 5000, from = 0) {
+    next(pred, timeoutMs = 15_000, from = 0) {
       return until(() => client.frames.slice(from).find(pred), timeoutMs, "a frame");
     },
-    waitClosed(timeoutMs = 5000) {
+    waitClosed(timeoutMs = 15_000) {
       return until(() => client.closed, timeoutMs, "the close");
     },
     send(v) {

@@ -289,6 +289,9 @@ export class RealtimeHub extends DurableObject {
     a.s = now;
     const reply = (code: string, message: string, extra: Record<string, unknown> = {}) =>
       this.send(ws, this.ephemeral("error", { code, message, ...extra }));
+    // Everything up to the broadcast is synchronous, and the attachment is written before the one
+    // await (the Postgres write): handlers of later frames interleave there and must see this state.
+    let persist: { frame: Frame; text: string } | undefined;
     try {
       if (typeof raw !== "string") return reply("binary_unsupported", "Send JSON text frames");
       if (raw.length > LIMITS.maxFrameBytes) {
@@ -333,11 +336,11 @@ export class RealtimeHub extends DurableObject {
       a.t -= 1;
       a.x = 0;
       const frame = this.append("message", { text, user: { id: a.u, name: a.n, role: a.r } });
-      ws.serializeAttachment(a);
-      await this.persist(frame, a.u, text);
+      persist = { frame, text };
     } finally {
       if (ws.deserializeAttachment() !== null) ws.serializeAttachment(a);
     }
+    if (persist) await this.persist(persist.frame, a.u, persist.text);
   }
 
   /** Chat messages go to Postgres after the broadcast; (topic, offset) makes a retry a no-op. */

@@ -347,6 +347,43 @@ const putRateLimits = createRoute({
   },
 });
 
+/** Frame types only the hub itself or clients make; a service publishes anything else. */
+const RESERVED_TYPES = new Set([
+  "welcome",
+  "error",
+  "pong",
+  "ping",
+  "message",
+  "presence.join",
+  "presence.leave",
+]);
+const MAX_PUBLISH_BYTES = 16 * 1024;
+
+const servicePublish = createRoute({
+  method: "post",
+  path: "/api/v1/realtime/publish",
+  tags: ["realtime"],
+  summary: "Publish a history frame on any topic (service key with the realtime scope)",
+  ...access.service("realtime"),
+  request: {
+    body: jsonRequestBody(
+      z.object({
+        topic: TopicParam,
+        type: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, "lowercase event name (≤ 64)"),
+        data: z.record(z.string(), z.unknown()).default({}),
+      }),
+    ),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({ success: z.literal(true), topic: z.string(), offset: z.number(), id: z.string() }),
+    ),
+    413: { description: "data larger than 16 KiB" },
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const banView = (b: ChatBan) => ({
   id: b.id,
@@ -423,6 +460,16 @@ export const realtimeRoutes = createRouter()
       messages: Number(r.messages),
     }));
     return c.json({ success: true as const, buckets }, 200);
+  })
+  .openapi(servicePublish, async (c) => {
+    const { topic, type, data } = c.req.valid("json");
+    if (RESERVED_TYPES.has(type))
+      throw new AppError("INVALID_REQUEST", `"${type}" frames are made by the hub or by clients`);
+    if (new TextEncoder().encode(JSON.stringify(data)).length > MAX_PUBLISH_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", "data is limited to 16 KiB");
+    }
+    const { offset, id } = await publish(c.var.deps, topic, type, data);
+    return c.json({ success: true as const, topic, offset, id }, 200);
   })
   .openapi(getRateLimits, async (c) => {
     const { topic } = c.req.valid("query");

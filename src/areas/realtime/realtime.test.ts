@@ -6,7 +6,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callJson, testDb, testDeps, uid } from "../../../test/helpers.ts";
+import { callJson, testDb, testDeps, testEnv, uid } from "../../../test/helpers.ts";
 import { connect, ticket, upgrade } from "../../../test/realtime-client.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import { chatChannels, chatMessages, servers, supportTickets } from "../../platform/db/schema/index.ts";
@@ -180,6 +180,26 @@ describe("welcome, presence and publish", () => {
     expect(ticks.map((f) => f.offset)).toEqual(sent);
     expect(new Set(ticks.map((f) => f.id)).size).toBe(100);
     c.close();
+  });
+
+  it("publishes from a service key on any topic; hub-made frame types are refused", async () => {
+    const topic = `server:${serverUuid}`;
+    const owner = await connect(member.token, topic);
+    await owner.next((f) => f.type === "welcome");
+    const post = (body: unknown, key = String(testEnv.BACKEND_API_KEY)) =>
+      callJson<{ offset: number; id: string }>("/api/v1/realtime/publish", {
+        method: "POST",
+        headers: { "x-api-key": key, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const ok = await post({ topic, type: "server.state", data: { state: "running" } });
+    expect(ok.res.status, ok.text).toBe(200);
+    const f = await owner.next((x) => x.type === "server.state");
+    expect(f).toMatchObject({ id: ok.body.id, offset: ok.body.offset, data: { state: "running" } });
+    expect((await post({ topic, type: "presence.join", data: {} })).res.status).toBe(400);
+    expect((await post({ topic, type: "big", data: { s: "x".repeat(17_000) } })).res.status).toBe(413);
+    expect((await post({ topic: "user:x", type: "a" })).res.status).toBe(400);
+    owner.close();
   });
 
   it("is read-only for clients on backend topics", async () => {
