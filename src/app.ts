@@ -18,6 +18,7 @@ import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.route
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
 import { serverDataRoutes } from "./areas/servers/server-data.routes.ts";
 import { serverRoutes } from "./areas/servers/servers.routes.ts";
+import { realtimeRoutes } from "./areas/realtime/realtime.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
 import { serviceStatsRoutes } from "./areas/stats/service-stats.routes.ts";
 import { statsRoutes } from "./areas/stats/stats.routes.ts";
@@ -59,6 +60,7 @@ export function createApp() {
   app.route("/", syncStreamRoutes);
   app.route("/", serverRoutes);
   app.route("/", serverDataRoutes);
+  app.route("/", realtimeRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -20,11 +20,29 @@ export interface EventSink {
 }
 export const NO_EVENTS: EventSink = { publish() {} };
 
+/**
+ * Events to the realtime hub (after the caller's commit, never awaited by it): every event goes to
+ * the `admin` topic, one naming a sync run also to `sync:{id}`, one naming a server to `server:{uuid}`.
+ */
+export function hubEvents(stubs: Stubs, waitUntil: (p: Promise<unknown>) => void): EventSink {
+  return {
+    publish(event, data) {
+      const topics = ["admin"];
+      if (typeof data.syncLogId === "string") topics.push(`sync:${data.syncLogId}`);
+      if (typeof data.serverUuid === "string") topics.push(`server:${data.serverUuid}`);
+      for (const topic of topics) waitUntil(stubs.realtimeHub(topic).publish(topic, event, data));
+    },
+  };
+}
+
 export type RateLimiterStub = ReturnType<Env["RATE_LIMITER"]["getByName"]>;
+export type RealtimeHubStub = ReturnType<Env["REALTIME_HUB"]["getByName"]>;
 
 /** Durable Object stubs, made only when asked for. */
 export interface Stubs {
   rateLimiter(name: string): RateLimiterStub;
+  /** The hub object of a realtime topic (src/areas/realtime/hub.do.ts). */
+  realtimeHub(topic: string): RealtimeHubStub;
 }
 
 export interface Deps {
@@ -81,6 +99,15 @@ const globalFetch: typeof fetch = (input, init) => fetch(input, init);
 
 export function createDeps(config: Config, init: DepsInit = {}): Deps {
   const now = init.now ?? systemClock;
+  const waitUntil =
+    init.waitUntil ??
+    ((p: Promise<unknown>) => {
+      p.catch(() => {});
+    });
+  const stubs: Stubs = {
+    rateLimiter: (name) => config.rateLimiter.getByName(name),
+    realtimeHub: (topic) => config.realtimeHub.getByName(topic),
+  };
   return {
     db: getDb(config),
     config,
@@ -90,13 +117,9 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
     enqueue: init.enqueue ?? queueProducer(config, now),
     actor: init.actor ?? SYSTEM_ACTOR,
     meta: init.meta ?? NO_CLIENT,
-    stubs: { rateLimiter: (name) => config.rateLimiter.getByName(name) },
-    events: init.events ?? NO_EVENTS,
-    waitUntil:
-      init.waitUntil ??
-      ((p) => {
-        p.catch(() => {});
-      }),
+    stubs,
+    events: init.events ?? hubEvents(stubs, waitUntil),
+    waitUntil,
   };
 }
 

@@ -72,6 +72,12 @@ const rateLimiterBinding = z.custom<Env["RATE_LIMITER"]>(
   "durable object binding missing",
 );
 
+const realtimeHubBinding = z.custom<Env["REALTIME_HUB"]>(
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
+  "durable object binding missing",
+);
+
 const configSchema = z
   .object({
     ENVIRONMENT: z.enum(["production", "development", "test"]).default("production"),
@@ -109,6 +115,7 @@ const configSchema = z
     JOBS_DEFAULT: queueBinding,
     JOBS_LOW: queueBinding,
     RATE_LIMITER: rateLimiterBinding,
+    REALTIME_HUB: realtimeHubBinding,
   })
   .superRefine((c, ctx) => {
     if (!c.JWT_SECRET && !c.NEXTAUTH_SECRET) {
@@ -158,6 +165,8 @@ export interface Config {
   queues: { critical: Queue; default: Queue; low: Queue };
   /** Typed by `wrangler types` from the exported class: stubs have take()/clamp()/peek(). */
   rateLimiter: Env["RATE_LIMITER"];
+  /** One RealtimeHub object per topic (src/areas/realtime/hub.do.ts). */
+  realtimeHub: Env["REALTIME_HUB"];
 }
 
 export const DEFAULT_CORS_ORIGINS = ["http://localhost:3000", "https://nodebyte.host"];
@@ -213,6 +222,7 @@ function toConfig(p: ParsedConfig): Config {
     legacyTokensUntil: p.LEGACY_TOKENS_UNTIL,
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,
+    realtimeHub: p.REALTIME_HUB,
   };
 }
 

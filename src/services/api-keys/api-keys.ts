@@ -6,7 +6,15 @@ import { constantTimeEqual, randomAlphanumeric, sha256Hex } from "../../platform
 import type { Database } from "../../platform/db/client.ts";
 import { type ApiKey, apiKeys } from "../../platform/db/schema/index.ts";
 
-export const API_KEY_SCOPES = ["sync", "stats", "email", "webhook", "hytale", "server-logs"] as const;
+export const API_KEY_SCOPES = [
+  "sync",
+  "stats",
+  "email",
+  "webhook",
+  "hytale",
+  "server-logs",
+  "realtime",
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 const KEY_FORMAT = /^nb_([a-z0-9]{8})_([a-z0-9]{40})$/;

@@ -4,3 +4,4 @@ export * from "./accounts.ts";
 export * from "./hytale.ts";
 export * from "./ops.ts";
 export * from "./panel.ts";
+export * from "./realtime.ts";

@@ -1,0 +1,13 @@
+// Server-side publishing to the realtime hub: one history frame on a topic, delivered to every
+// socket on it and kept for resume. For events after a commit use `deps.events` (the seam routes
+// them to `admin`, `sync:{id}`, `server:{uuid}`); this is for a chosen topic and frame type.
+import type { Deps } from "../../platform/deps.ts";
+
+export async function publish(
+  deps: Pick<Deps, "stubs">,
+  topic: string,
+  type: string,
+  data: Record<string, unknown>,
+): Promise<{ offset: number; id: string }> {
+  return deps.stubs.realtimeHub(topic).publish(topic, type, data);
+}
