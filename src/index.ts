@@ -6,6 +6,7 @@ import type { Bindings } from "./platform/env.ts";
 import { handleScheduled } from "./services/jobs/cron.ts";
 import { handleQueue } from "./services/jobs/queue.consumer.ts";
 
+export { HytaleGrant } from "./services/hytale/grant.do.ts";
 export { RateLimiter } from "./services/rate-limit/rate-limiter.do.ts";
 
 const app = createApp();

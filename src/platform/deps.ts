@@ -20,10 +20,13 @@ export interface EventSink {
 export const NO_EVENTS: EventSink = { publish() {} };
 
 export type RateLimiterStub = ReturnType<Env["RATE_LIMITER"]["getByName"]>;
+export type HytaleGrantStub = ReturnType<Env["HYTALE_GRANT"]["getByName"]>;
 
 /** Durable Object stubs, made only when asked for. */
 export interface Stubs {
   rateLimiter(name: string): RateLimiterStub;
+  /** The one writer of a Hytale account's tokens. */
+  hytaleGrant(accountId: string): HytaleGrantStub;
 }
 
 export interface Deps {
@@ -73,7 +76,10 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
     enqueue: init.enqueue ?? queueProducer(config, now),
     actor: init.actor ?? SYSTEM_ACTOR,
     meta: init.meta ?? NO_CLIENT,
-    stubs: { rateLimiter: (name) => config.rateLimiter.getByName(name) },
+    stubs: {
+      rateLimiter: (name) => config.rateLimiter.getByName(name),
+      hytaleGrant: (accountId) => config.hytaleGrant.getByName(accountId),
+    },
     events: init.events ?? NO_EVENTS,
     waitUntil:
       init.waitUntil ??

@@ -70,6 +70,11 @@ const rateLimiterBinding = z.custom<Env["RATE_LIMITER"]>(
     typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
   "durable object binding missing",
 );
+const hytaleGrantBinding = z.custom<Env["HYTALE_GRANT"]>(
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
+  "durable object binding missing",
+);
 
 const configSchema = z
   .object({
@@ -101,6 +106,7 @@ const configSchema = z
     JOBS_DEFAULT: queueBinding,
     JOBS_LOW: queueBinding,
     RATE_LIMITER: rateLimiterBinding,
+    HYTALE_GRANT: hytaleGrantBinding,
   })
   .superRefine((c, ctx) => {
     if (!c.JWT_SECRET && !c.NEXTAUTH_SECRET) {
@@ -115,6 +121,12 @@ const configSchema = z
     }
     if (c.ENVIRONMENT === "production" && c.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "not allowed in production" });
+    }
+    // Hytale tokens travel to these hosts: in production only over TLS (local peers are http).
+    for (const key of ["HYTALE_OAUTH_URL", "HYTALE_ACCOUNT_DATA_URL", "HYTALE_SESSIONS_URL"] as const) {
+      if (c.ENVIRONMENT === "production" && c[key] && !c[key].startsWith("https://")) {
+        ctx.addIssue({ code: "custom", path: [key], message: "must be https:// in production" });
+      }
     }
     if (c.ENVIRONMENT === "production" && c.DISCORD_API_URL) {
       ctx.addIssue({ code: "custom", path: ["DISCORD_API_URL"], message: "not allowed in production" });
@@ -139,7 +151,7 @@ export interface Config {
     cfAccessClientId?: string;
     cfAccessClientSecret?: string;
   };
-  hytale: { oauthUrl: string; accountDataUrl: string; sessionsUrl: string };
+  hytale: { oauthUrl: string; accountDataUrl: string; sessionsUrl: string; jwksUrl: string };
   email: { resendApiKey?: string; from: string; resendUrl: string };
   siteUrl?: string;
   sentryDsn?: string;
@@ -148,6 +160,8 @@ export interface Config {
   queues: { critical: Queue; default: Queue; low: Queue };
   /** Typed by `wrangler types` from the exported class: stubs have take()/clamp()/peek(). */
   rateLimiter: Env["RATE_LIMITER"];
+  /** One HytaleGrant object per linked Hytale account (the single writer of its tokens). */
+  hytaleGrant: Env["HYTALE_GRANT"];
 }
 
 export const DEFAULT_CORS_ORIGINS = ["http://localhost:3000", "https://nodebyte.host"];
@@ -188,9 +202,11 @@ function toConfig(p: ParsedConfig): Config {
       cfAccessClientSecret: p.CF_ACCESS_CLIENT_SECRET,
     },
     hytale: {
-      oauthUrl: p.HYTALE_OAUTH_URL ?? hosts.oauth,
-      accountDataUrl: p.HYTALE_ACCOUNT_DATA_URL ?? hosts.accountData,
-      sessionsUrl: p.HYTALE_SESSIONS_URL ?? hosts.sessions,
+      oauthUrl: (p.HYTALE_OAUTH_URL ?? hosts.oauth).replace(/\/+$/, ""),
+      accountDataUrl: (p.HYTALE_ACCOUNT_DATA_URL ?? hosts.accountData).replace(/\/+$/, ""),
+      sessionsUrl: (p.HYTALE_SESSIONS_URL ?? hosts.sessions).replace(/\/+$/, ""),
+      // Hytale's signing keys are published by the sessions host (upstream §4.1).
+      jwksUrl: `${(p.HYTALE_SESSIONS_URL ?? hosts.sessions).replace(/\/+$/, "")}/.well-known/jwks.json`,
     },
     email: {
       resendApiKey: p.RESEND_API_KEY,
@@ -202,6 +218,7 @@ function toConfig(p: ParsedConfig): Config {
     discordApiUrl: p.DISCORD_API_URL?.replace(/\/+$/, ""),
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,
+    hytaleGrant: p.HYTALE_GRANT,
   };
 }
 
