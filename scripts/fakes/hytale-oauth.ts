@@ -15,6 +15,7 @@
 // `{user_code}`, `/__seed-grant {sub}` (a grant as if linked; answers its refresh_token),
 // `/__revoke {sub}` (the grant and its access tokens die, as when the user revokes the app),
 // `/__omit-refresh {sub}` (the next refresh answer carries no refresh_token),
+// `POST /__sign {claims, kid?}` (any claims, signed with the current key; kid null omits it),
 // `GET /__codes/{user_code}` (poll counts), `GET /__grants/{sub}`, `GET /__stats`.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -110,6 +111,17 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
     json(res, status, { error, error_description: description });
 
   async function issue(grant: Grant, rotate: boolean) {
+    // Rotation happens before the first await, so a concurrent second use of the same refresh
+    // token already sees it as used (the real server's check-and-rotate is atomic too).
+    let refreshToken: string | undefined;
+    if (!rotate) refreshToken = grant.current;
+    else if (grant.omitNextRefresh) grant.omitNextRefresh = false;
+    else {
+      grant.used.add(grant.current);
+      grant.current = randomBytes(32).toString("base64url");
+      grantByRefresh.set(grant.current, grant);
+      refreshToken = grant.current;
+    }
     const now = Math.floor(Date.now() / 1000);
     const key = keys[0] as SigningKey;
     const accessToken = await new SignJWT({ scope: grant.scope, client_id: HYTALE_CLIENT_ID })
@@ -122,21 +134,13 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
       .setJti(randomUUID())
       .sign(key.privateKey);
     accessTokens.set(accessToken, { sub: grant.sub, expiresAt: (now + accessTtl) * 1000 });
-    const body: Record<string, unknown> = {
+    return {
       access_token: accessToken,
       token_type: "bearer",
       expires_in: accessTtl,
       scope: grant.scope,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
     };
-    if (!rotate) body.refresh_token = grant.current;
-    else if (grant.omitNextRefresh) grant.omitNextRefresh = false;
-    else {
-      grant.used.add(grant.current);
-      grant.current = randomBytes(32).toString("base64url");
-      grantByRefresh.set(grant.current, grant);
-      body.refresh_token = grant.current;
-    }
-    return body;
   }
 
   /** A grant as if a device flow had completed for `sub` (benches seed thousands at once). */
@@ -296,6 +300,15 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
       grant.omitNextRefresh = true;
       return json(res, 200, { ok: true });
     }
+    if (req.method === "POST" && path === "/__sign") {
+      // Any claims, signed with the current key; `kid: null` leaves the kid out.
+      const c = JSON.parse(body || "{}") as { claims?: Record<string, unknown>; kid?: string | null };
+      const key = keys[0] as SigningKey;
+      const header: { alg: string; kid?: string } = { alg: "EdDSA" };
+      if (c.kid !== null) header.kid = c.kid ?? key.kid;
+      const token = await new SignJWT(c.claims ?? {}).setProtectedHeader(header).sign(key.privateKey);
+      return json(res, 200, { token, kid: key.kid });
+    }
     if (req.method === "POST" && path === "/__rotate-keys") {
       keys = [await newKey(), ...keys].slice(0, 2);
       return json(res, 200, { kid: keys[0]?.kid });
@@ -334,10 +347,6 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
     accessTokenOwner(token: string): string | undefined {
       const t = accessTokens.get(token);
       return t && t.expiresAt > Date.now() ? t.sub : undefined;
-    },
-    async issueAccessToken(sub: string): Promise<string> {
-      const grant = grants.get(sub) ?? (seedGrant(sub), grants.get(sub) as Grant);
-      return String((await issue(grant, false)).access_token);
     },
     close: () =>
       new Promise<void>((r) => {
