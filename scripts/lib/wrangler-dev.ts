@@ -13,7 +13,11 @@ export interface DevWorker {
   stop(): Promise<void>;
 }
 
-export async function startWranglerDev(config: string, vars: Record<string, string>): Promise<DevWorker> {
+export async function startWranglerDev(
+  config: string,
+  vars: Record<string, string>,
+  opts: { testScheduled?: boolean } = {},
+): Promise<DevWorker> {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "nodebyte-bench-state-"));
@@ -29,6 +33,7 @@ export async function startWranglerDev(config: string, vars: Record<string, stri
     String(inspector),
     "--persist-to",
     state,
+    ...(opts.testScheduled ? ["--test-scheduled"] : []),
   ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), args, {

@@ -12,7 +12,8 @@ import { SYSTEM_ACTOR } from "../../platform/principal.ts";
 import { purgeDeviceCodes } from "../../services/hytale/device-codes.ts";
 import type { AccessResult } from "../../services/hytale/grant.do.ts";
 import { grantStub } from "../../services/hytale/grant-client.ts";
-import { recordFromRow } from "../../services/hytale/grant-record.ts";
+import { mirrorWriteMany, recordFromRow } from "../../services/hytale/grant-record.ts";
+import { hytaleAuditInsertsMany } from "../../services/hytale/hytale-audit.ts";
 import { notifyGrantExpiring } from "../../services/hytale/notices.ts";
 import { queueEmail } from "../../services/notifications/email.ts";
 import { readSettings } from "../../services/settings/settings.ts";
@@ -116,6 +117,7 @@ async function refreshBatch(payload: unknown, deps: JobDeps): Promise<void> {
         actor: SYSTEM_ACTOR,
         minValidMs: REFRESH_WINDOW_MS,
         snapshot,
+        deferMirror: true,
       });
       return [row.accountId, r];
     } catch (err) {
@@ -126,6 +128,25 @@ async function refreshBatch(payload: unknown, deps: JobDeps): Promise<void> {
       ];
     }
   });
+  // One statement for the batch: every newer record mirrored, every refresh audited.
+  const mirrors = results.flatMap(([, r]) => (r.ok && r.mirror ? [r.mirror] : []));
+  const refreshed = results.flatMap(([id, r]) => (r.ok && r.refreshed ? [id] : []));
+  if (mirrors.length) {
+    await deps.db.batch([
+      mirrorWriteMany(deps.db, mirrors, deps.now()),
+      ...(refreshed.length
+        ? hytaleAuditInsertsMany(
+            deps.db,
+            refreshed.map((accountId) => ({
+              accountId,
+              event: "TOKEN_REFRESHED" as const,
+              actor: SYSTEM_ACTOR,
+              details: { by: "cron" },
+            })),
+          )
+        : []),
+    ]);
+  }
   const retry = results.filter(([, r]) => !r.ok && r.kind === "upstream");
   const counts = { refreshed: 0, fresh: 0, relink: 0, failed: retry.length };
   for (const [, r] of results) {

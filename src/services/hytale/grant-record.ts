@@ -82,12 +82,8 @@ export async function readRecord(db: Database, accountId: string): Promise<Grant
   return row ? recordFromRow(row) : undefined;
 }
 
-/**
- * The mirror upsert: writes only when this version is newer than the stored one. `linked` starts
- * a new grant (its lifetime notice is re-armed).
- */
-export function mirrorWrite(db: Database, r: GrantRecord, now: Date, linked = false) {
-  const values = {
+function mirrorValues(r: GrantRecord, now: Date) {
+  return {
     accessToken: r.accessToken,
     refreshToken: r.refreshToken,
     refreshTokenHash: r.refreshTokenHash,
@@ -99,8 +95,15 @@ export function mirrorWrite(db: Database, r: GrantRecord, now: Date, linked = fa
     needsRelink: r.needsRelink,
     relinkReason: r.relinkReason,
     updatedAt: now,
-    ...(linked ? { grantNoticeSentAt: null } : {}),
   };
+}
+
+/**
+ * The mirror upsert: writes only when this version is newer than the stored one. `linked` starts
+ * a new grant (its lifetime notice is re-armed).
+ */
+export function mirrorWrite(db: Database, r: GrantRecord, now: Date, linked = false) {
+  const values = { ...mirrorValues(r, now), ...(linked ? { grantNoticeSentAt: null } : {}) };
   return db
     .insert(hytaleOauthTokens)
     .values({ accountId: r.accountId, ...values })
@@ -108,5 +111,33 @@ export function mirrorWrite(db: Database, r: GrantRecord, now: Date, linked = fa
       target: hytaleOauthTokens.accountId,
       set: values,
       setWhere: sql`${hytaleOauthTokens.grantVersion} < ${r.version}`,
+    });
+}
+
+const MIRRORED_COLUMNS = [
+  "accessToken",
+  "refreshToken",
+  "refreshTokenHash",
+  "accessTokenExpiry",
+  "scope",
+  "grantCreatedAt",
+  "lastRefreshedAt",
+  "grantVersion",
+  "needsRelink",
+  "relinkReason",
+  "updatedAt",
+] as const;
+
+/** Many records in one upsert (the cron's batch); each row only moves forward. */
+export function mirrorWriteMany(db: Database, records: GrantRecord[], now: Date) {
+  return db
+    .insert(hytaleOauthTokens)
+    .values(records.map((r) => ({ accountId: r.accountId, ...mirrorValues(r, now) })))
+    .onConflictDoUpdate({
+      target: hytaleOauthTokens.accountId,
+      set: Object.fromEntries(
+        MIRRORED_COLUMNS.map((key) => [key, sql.raw(`excluded."${hytaleOauthTokens[key].name}"`)]),
+      ),
+      setWhere: sql`${hytaleOauthTokens.grantVersion} < excluded.grant_version`,
     });
 }

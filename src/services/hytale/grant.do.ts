@@ -43,7 +43,13 @@ export interface GrantView {
 }
 
 export type AccessResult =
-  | ({ ok: true; refreshed: boolean; accessToken?: string } & GrantView)
+  | ({
+      ok: true;
+      refreshed: boolean;
+      accessToken?: string;
+      /** With `deferMirror`: the record the caller must write to the mirror (newer than its snapshot). */
+      mirror?: GrantRecord;
+    } & GrantView)
   | GrantFailure;
 
 export type ProfilesResult = { ok: true; value: ProfileList; cached: boolean } | GrantFailure;
@@ -62,6 +68,11 @@ export interface AccessRequest {
   snapshot?: GrantSnapshot;
   /** Return the access token's plaintext (routes that use it); the cron does not need it. */
   withToken?: boolean;
+  /**
+   * The caller writes the mirror and the TOKEN_REFRESHED audit row itself, for a whole batch in
+   * one statement (the cron); the object returns the record to write instead of writing it.
+   */
+  deferMirror?: boolean;
 }
 
 const PROFILE_CACHE_MS = 60_000;
@@ -209,8 +220,13 @@ export class HytaleGrant extends DurableObject<Bindings> {
     const force = input.force === true && this.refreshDoneAt < arrivedAt;
     const due = r.accessTokenExpiresAt <= now + (input.minValidMs ?? 0);
     if (!force && !due) {
-      if (!r.mirrored) await this.mirror(deps, r);
       const token = input.withToken ? await openToken(deps.config, r, "access") : undefined;
+      if (input.deferMirror) {
+        // The batch's snapshot is older than what this object holds: hand it the newer record.
+        const behind = input.snapshot !== undefined && input.snapshot.version < r.version;
+        return { ok: true, refreshed: false, accessToken: token, mirror: behind ? r : undefined, ...view(r) };
+      }
+      if (!r.mirrored) await this.mirror(deps, r);
       return { ok: true, refreshed: false, accessToken: token, ...view(r) };
     }
     return this.refreshNow(deps, r, input);
@@ -252,6 +268,9 @@ export class HytaleGrant extends DurableObject<Bindings> {
     };
     this.store(next);
     this.refreshDoneAt = performance.now();
+    if (input.deferMirror) {
+      return { ok: true, refreshed: true, mirror: next, ...view(next) };
+    }
     await this.mirror(
       deps,
       next,

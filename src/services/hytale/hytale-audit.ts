@@ -5,7 +5,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import { type HytaleAuditEvent, hytaleAuditLogs } from "../../platform/db/schema/index.ts";
 import type { Actor } from "../../platform/principal.ts";
-import { auditInsert } from "../audit/audit.ts";
+import { auditInsert, auditInsertMany } from "../audit/audit.ts";
 
 export interface HytaleAuditEntry {
   accountId: string;
@@ -33,6 +33,32 @@ export function hytaleAuditInserts(db: Database, e: HytaleAuditEntry) {
       targetId: e.accountId,
       details: { ...(e.details ?? {}), ...(e.profileId ? { profileId: e.profileId } : {}) },
     }),
+  ] as const;
+}
+
+/** The same rows for many events, as two statements (the cron's batch). */
+export function hytaleAuditInsertsMany(db: Database, entries: HytaleAuditEntry[]) {
+  return [
+    db.insert(hytaleAuditLogs).values(
+      entries.map((e) => ({
+        accountId: e.accountId,
+        profileId: e.profileId ?? null,
+        eventType: e.event,
+        details: e.details ? JSON.stringify(e.details) : null,
+        ipAddress: e.actor.ip,
+        userAgent: e.actor.userAgent,
+      })),
+    ),
+    auditInsertMany(
+      db,
+      entries.map((e) => ({
+        action: `hytale.${e.event.toLowerCase()}`,
+        actor: e.actor,
+        targetType: "hytale_account",
+        targetId: e.accountId,
+        details: e.details ?? {},
+      })),
+    ),
   ] as const;
 }
 
