@@ -104,7 +104,7 @@ try {
       HYTALE_ACCOUNT_DATA_URL: oauth.url,
       HYTALE_SESSIONS_URL: oauth.url,
     },
-    { testScheduled: true },
+    { testScheduled: true, verbose: process.env.BENCH_VERBOSE === "1" },
   );
   oauth.resetStats();
   const started = performance.now();

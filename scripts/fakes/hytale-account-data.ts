@@ -82,6 +82,8 @@ export async function startFakeHytaleAccountData(opts: {
     if (!sub) return json(res, 401, { error: "unauthorized" });
     return json(res, 200, { owner: sub, profiles: profiles.get(sub) ?? defaultProfiles(sub) });
   });
+  // Longer than any client keeps an idle connection: no reset of a reused keep-alive socket.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {

@@ -333,6 +333,8 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
     if (req.method === "GET" && path === "/__stats") return json(res, 200, stats);
     return json(res, 404, { error: "not_found" });
   });
+  // Longer than any client keeps an idle connection: no reset of a reused keep-alive socket.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;

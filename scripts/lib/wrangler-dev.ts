@@ -16,7 +16,10 @@ export interface DevWorker {
 export async function startWranglerDev(
   config: string,
   vars: Record<string, string>,
-  opts: { testScheduled?: boolean } = {},
+  opts: {
+    testScheduled?: boolean /** Show the worker's own output (debugging a bench). */;
+    verbose?: boolean;
+  } = {},
 ): Promise<DevWorker> {
   const port = await freePort();
   const inspector = await freePort();
@@ -38,12 +41,12 @@ export async function startWranglerDev(
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), args, {
     cwd: repoRoot,
-    stdio: "ignore",
+    stdio: opts.verbose ? "inherit" : "ignore",
     env: {
       ...process.env,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
-      WRANGLER_LOG: "error",
+      WRANGLER_LOG: opts.verbose ? "info" : "error",
     },
   });
   const url = `http://127.0.0.1:${port}`;
