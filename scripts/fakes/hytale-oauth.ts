@@ -14,7 +14,8 @@
 // Test controls: `POST /__approve {user_code, sub?}`, `/__deny`, `/__expire`, `/__slow-down`
 // `{user_code}`, `/__seed-grant {sub}` (a grant as if linked; answers its refresh_token),
 // `/__revoke {sub}` (the grant and its access tokens die, as when the user revokes the app),
-// `/__omit-refresh {sub}` (the next refresh answer carries no refresh_token),
+// `/__omit-refresh {sub}` (the next refresh answer carries no refresh_token), `/__slow-refresh
+// {sub, ms}` (the next refresh answer is late),
 // `POST /__sign {claims, kid?}` (any claims, signed with the current key; kid null omits it),
 // `GET /__codes/{user_code}` (poll counts), `GET /__grants/{sub}`, `GET /__stats`.
 import { randomBytes, randomUUID } from "node:crypto";
@@ -51,6 +52,8 @@ interface Grant {
   revoked: boolean;
   refreshes: number;
   omitNextRefresh: boolean;
+  /** The next refresh answer waits this long (a slow peer: concurrent callers pile up). */
+  delayNextMs: number;
 }
 
 interface SigningKey {
@@ -153,6 +156,7 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
       revoked: false,
       refreshes: 0,
       omitNextRefresh: false,
+      delayNextMs: 0,
     };
     grants.set(sub, grant);
     grantByRefresh.set(grant.current, grant);
@@ -200,7 +204,11 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
         return oauthError(res, "invalid_grant", "The refresh token was already used; the grant is revoked");
       }
       grant.refreshes++;
-      return json(res, 200, await issue(grant, true));
+      const answer = await issue(grant, true);
+      const delay = grant.delayNextMs;
+      grant.delayNextMs = 0;
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      return json(res, 200, answer);
     }
     void req;
     return oauthError(res, "unsupported_grant_type", "Unsupported grant type");
@@ -292,6 +300,13 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
       if (!grant) return json(res, 404, { error: "unknown sub" });
       grant.revoked = true;
       for (const [t, a] of accessTokens) if (a.sub === grant.sub) accessTokens.delete(t);
+      return json(res, 200, { ok: true });
+    }
+    if (req.method === "POST" && path === "/__slow-refresh") {
+      const c = control();
+      const grant = grants.get(String(c.sub ?? ""));
+      if (!grant) return json(res, 404, { error: "unknown sub" });
+      grant.delayNextMs = Number(c.ms ?? 1000);
       return json(res, 200, { ok: true });
     }
     if (req.method === "POST" && path === "/__omit-refresh") {

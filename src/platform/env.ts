@@ -122,9 +122,16 @@ const configSchema = z
     if (c.ENVIRONMENT === "production" && c.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "not allowed in production" });
     }
-    // Hytale tokens travel to these hosts: in production only over TLS (local peers are http).
+    // Hytale tokens travel to these hosts: in production never over plain http to a real host
+    // (loopback peers, unreachable from a deployed Worker, stay allowed for local runs).
     for (const key of ["HYTALE_OAUTH_URL", "HYTALE_ACCOUNT_DATA_URL", "HYTALE_SESSIONS_URL"] as const) {
-      if (c.ENVIRONMENT === "production" && c[key] && !c[key].startsWith("https://")) {
+      const url = c[key];
+      if (
+        c.ENVIRONMENT === "production" &&
+        url &&
+        !url.startsWith("https://") &&
+        !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(url)
+      ) {
         ctx.addIssue({ code: "custom", path: [key], message: "must be https:// in production" });
       }
     }

@@ -106,7 +106,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
   private profileCache?: { at: number; value: ProfileList };
   private profileBackoffUntil = 0;
   private profileBackoff?: string;
-  /** When this object last completed an OAuth refresh (in memory: arrivals are in memory too). */
+  /** When this object last completed an OAuth refresh (Date.now(): performance.now() restarts per call). */
   private refreshDoneAt = 0;
 
   private deps(accountId: string): Deps {
@@ -207,7 +207,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
 
   /** The account's access token, refreshed first when the request says so. */
   async access(input: AccessRequest): Promise<AccessResult> {
-    const arrivedAt = performance.now();
+    const arrivedAt = Date.now();
     return this.exclusive(() => this.accessNow(input, arrivedAt));
   }
 
@@ -267,7 +267,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
       mirrored: false,
     };
     this.store(next);
-    this.refreshDoneAt = performance.now();
+    this.refreshDoneAt = Date.now();
     if (input.deferMirror) {
       return { ok: true, refreshed: true, mirror: next, ...view(next) };
     }
@@ -355,7 +355,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
             minValidMs: 60_000,
             force: attempt > 0,
           },
-          performance.now(),
+          Date.now(),
         );
         if (!access.ok) return access;
         try {

@@ -35,6 +35,8 @@ describe("HytaleGrant: one writer per account", () => {
     const stub = grantStub(testDeps(), accountId);
     const row = await tokenRow(accountId);
     if (!row) throw new Error("no row");
+    // A slow peer (1.5 s): every other call arrives while the first refresh is in flight.
+    await fake("/__slow-refresh", { sub, ms: 1500 });
     const calls = [
       stub.access({ accountId, actor: SYSTEM_ACTOR, force: true, withToken: true }),
       stub.access({ accountId, actor: SYSTEM_ACTOR, force: true, withToken: true }),
