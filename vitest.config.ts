@@ -24,6 +24,10 @@ export default defineConfig({
           PG_BACKEND: inject("pgBackend"),
           RESEND_URL: inject("resendUrl"),
           DISCORD_API_URL: inject("discordUrl"),
+          HYTALE_OAUTH_URL: inject("hytaleOauthUrl"),
+          HYTALE_ACCOUNT_DATA_URL: inject("hytaleAccountDataUrl"),
+          // Until the sessions fake lands (game-session issue) the OAuth fake serves the JWKS.
+          HYTALE_SESSIONS_URL: inject("hytaleOauthUrl"),
           RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,
           SITE_URL: "https://site.test",
           PTERODACTYL_URL: inject("panelUrl"),

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeDiscord } from "./fakes/discord.ts";
 import { type ReceivedEvent, startEventReceiver } from "./fakes/event-receiver.ts";
+import { startFakeHytaleAccountData } from "./fakes/hytale-account-data.ts";
+import { startFakeHytaleOAuth } from "./fakes/hytale-oauth.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
@@ -131,6 +133,30 @@ const eventReceiver = await startEventReceiver({
   port: Number(process.env.EVENT_RECEIVER_PORT ?? 8789),
   onEvent,
 }).catch(() => startEventReceiver({ onEvent }));
+// No Hytale hosts configured: local OAuth and account-data peers. Approve a device code with the
+// curl line printed for it (or open its verification address).
+const hytaleFakes =
+  process.env.HYTALE_OAUTH_URL || process.env.HYTALE_USE_STAGING
+    ? undefined
+    : await (async () => {
+        const oauth = await startFakeHytaleOAuth({
+          onDeviceCode: (c) =>
+            console.log(
+              `[dev] hytale device code ${c.userCode}: approve with  curl -X POST ${oauth.url}/__approve -d '{"user_code":"${c.userCode}"}'  (or deny: /__deny)`,
+            ),
+        });
+        const accountData = await startFakeHytaleAccountData({ ownerOf: (t) => oauth.accessTokenOwner(t) });
+        return { oauth, accountData };
+      })();
+if (hytaleFakes) {
+  vars.HYTALE_OAUTH_URL = hytaleFakes.oauth.url;
+  vars.HYTALE_ACCOUNT_DATA_URL = hytaleFakes.accountData.url;
+  // The OAuth fake also serves the JWKS (until a sessions fake exists).
+  vars.HYTALE_SESSIONS_URL ??= hytaleFakes.oauth.url;
+  console.log(
+    `[dev] local Hytale OAuth peer at ${hytaleFakes.oauth.url}, account-data at ${hytaleFakes.accountData.url} (set HYTALE_OAUTH_URL or HYTALE_USE_STAGING for real hosts)`,
+  );
+}
 
 const wranglerArgs = [
   "dev",
@@ -189,6 +215,8 @@ async function shutdown(code: number): Promise<void> {
   await mailCatcher?.close();
   await discordFake?.close();
   await eventReceiver.close();
+  await hytaleFakes?.oauth.close();
+  await hytaleFakes?.accountData.close();
   await db.stop();
   clearDevState();
   console.log("[dev] stopped");

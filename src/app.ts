@@ -11,6 +11,8 @@ import { adminUserRoutes } from "./areas/admin/users.routes.ts";
 import { authRoutes } from "./areas/auth/auth.routes.ts";
 import { dashboardRoutes } from "./areas/dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./areas/health/health.routes.ts";
+import { hytaleAccountRoutes } from "./areas/hytale/hytale-accounts.routes.ts";
+import { hytaleOauthRoutes } from "./areas/hytale/hytale-oauth.routes.ts";
 import { devOutboxRoutes } from "./areas/notifications/dev-outbox.routes.ts";
 import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
@@ -61,6 +63,8 @@ export function createApp() {
   app.route("/", serverRoutes);
   app.route("/", serverDataRoutes);
   app.route("/", realtimeRoutes);
+  app.route("/", hytaleOauthRoutes);
+  app.route("/", hytaleAccountRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

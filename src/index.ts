@@ -7,6 +7,7 @@ import { handleScheduled } from "./services/jobs/cron.ts";
 import { handleQueue } from "./services/jobs/queue.consumer.ts";
 
 export { RealtimeHub } from "./areas/realtime/hub.do.ts";
+export { HytaleGrant } from "./services/hytale/grant.do.ts";
 export { RateLimiter } from "./services/rate-limit/rate-limiter.do.ts";
 
 const app = createApp();

@@ -1,6 +1,7 @@
 // Composition of the background work: jobType → handler, the dead-job hooks, and cron → jobs.
 // index.ts hands these tables to the queue and scheduled handlers; every area and service
 // exports its own table and is listed here (and nowhere else).
+import { HYTALE_CRON_JOBS, hytaleJobs } from "./areas/hytale/hytale.jobs.ts";
 import { syncDeadJobHooks, syncJobs } from "./areas/sync/sync.jobs.ts";
 import type { CronSchedule, JobTable } from "./platform/jobs.types.ts";
 import { accountJobs } from "./services/accounts/accounts.jobs.ts";
@@ -19,6 +20,7 @@ export const JOB_HANDLERS: JobTable = {
   ...discordJobs,
   ...eventJobs,
   ...syncJobs,
+  ...hytaleJobs,
 };
 
 /** What to do when a job of this type exhausts its retries (beyond recording it in dead_jobs). */
@@ -30,10 +32,11 @@ export const JOB_TABLES: JobTables = { handlers: JOB_HANDLERS, deadJobHooks: DEA
 
 /** Crons only enqueue; the work happens in the queue consumer. Keys match wrangler.toml triggers. */
 export const CRON_SCHEDULE: CronSchedule = {
-  // Hytale token and game-session refresh are added by the Hytale area.
+  // Hytale game-session refresh is added by the game-session issue.
   "*/5 * * * *": [
     { type: "sync.auto", priority: "default" },
     { type: "sync.watchdog", priority: "low" },
+    ...HYTALE_CRON_JOBS,
   ],
   "0 2 * * *": [{ type: "maintenance.expired-game-sessions", priority: "low" }],
   "0 3 * * *": [

@@ -5,6 +5,8 @@ import type { TestProject } from "vitest/node";
 import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeDiscord } from "../scripts/fakes/discord.ts";
 import { startEventReceiver } from "../scripts/fakes/event-receiver.ts";
+import { startFakeHytaleAccountData } from "../scripts/fakes/hytale-account-data.ts";
+import { startFakeHytaleOAuth } from "../scripts/fakes/hytale-oauth.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 import { checkRunLogs } from "./log-leaks.ts";
@@ -38,6 +40,15 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
   project.provide("discordUrl", discord.url);
   const receiver = await startEventReceiver();
   project.provide("eventReceiverUrl", receiver.url);
+  // Hytale peers: a 1 s interval keeps device-flow tests short; account-data limits hard (30 per 2 s).
+  const hytaleOAuth = await startFakeHytaleOAuth({ interval: 1 });
+  const hytaleAccountData = await startFakeHytaleAccountData({
+    ownerOf: (t) => hytaleOAuth.accessTokenOwner(t),
+    limit: 30,
+    windowMs: 2000,
+  });
+  project.provide("hytaleOauthUrl", hytaleOAuth.url);
+  project.provide("hytaleAccountDataUrl", hytaleAccountData.url);
   // Big enough that every listing spans several 100-row pages.
   const panel = await startDemoPanel({
     sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
@@ -65,6 +76,8 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
     await resend.close();
     await discord.close();
     await receiver.close();
+    await hytaleOAuth.close();
+    await hytaleAccountData.close();
     await panel.close();
     await controlPanel.close();
     await db.stop();

@@ -10,6 +10,9 @@ declare module "vitest" {
     discordUrl: string;
     /** scripts/fakes/event-receiver.ts: verifies Standard Webhooks signatures independently. */
     eventReceiverUrl: string;
+    /** The fake Hytale OAuth server (also serves the JWKS, so it stands in for the sessions host's). */
+    hytaleOauthUrl: string;
+    hytaleAccountDataUrl: string;
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;

@@ -13,7 +13,14 @@ export interface DevWorker {
   stop(): Promise<void>;
 }
 
-export async function startWranglerDev(config: string, vars: Record<string, string>): Promise<DevWorker> {
+export async function startWranglerDev(
+  config: string,
+  vars: Record<string, string>,
+  opts: {
+    testScheduled?: boolean /** Show the worker's own output (debugging a bench). */;
+    verbose?: boolean;
+  } = {},
+): Promise<DevWorker> {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "nodebyte-bench-state-"));
@@ -29,16 +36,17 @@ export async function startWranglerDev(config: string, vars: Record<string, stri
     String(inspector),
     "--persist-to",
     state,
+    ...(opts.testScheduled ? ["--test-scheduled"] : []),
   ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), args, {
     cwd: repoRoot,
-    stdio: "ignore",
+    stdio: opts.verbose ? "inherit" : "ignore",
     env: {
       ...process.env,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
-      WRANGLER_LOG: "error",
+      WRANGLER_LOG: opts.verbose ? "info" : "error",
     },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -37,12 +37,15 @@ export function hubEvents(stubs: Stubs, waitUntil: (p: Promise<unknown>) => void
 
 export type RateLimiterStub = ReturnType<Env["RATE_LIMITER"]["getByName"]>;
 export type RealtimeHubStub = ReturnType<Env["REALTIME_HUB"]["getByName"]>;
+export type HytaleGrantStub = ReturnType<Env["HYTALE_GRANT"]["getByName"]>;
 
 /** Durable Object stubs, made only when asked for. */
 export interface Stubs {
   rateLimiter(name: string): RateLimiterStub;
   /** The hub object of a realtime topic (src/areas/realtime/hub.do.ts). */
   realtimeHub(topic: string): RealtimeHubStub;
+  /** The one writer of a Hytale account's tokens. */
+  hytaleGrant(accountId: string): HytaleGrantStub;
 }
 
 export interface Deps {
@@ -107,6 +110,7 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
   const stubs: Stubs = {
     rateLimiter: (name) => config.rateLimiter.getByName(name),
     realtimeHub: (topic) => config.realtimeHub.getByName(topic),
+    hytaleGrant: (accountId) => config.hytaleGrant.getByName(accountId),
   };
   return {
     db: getDb(config),

@@ -71,6 +71,11 @@ const rateLimiterBinding = z.custom<Env["RATE_LIMITER"]>(
     typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
   "durable object binding missing",
 );
+const hytaleGrantBinding = z.custom<Env["HYTALE_GRANT"]>(
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
+  "durable object binding missing",
+);
 
 const realtimeHubBinding = z.custom<Env["REALTIME_HUB"]>(
   (v) =>
@@ -116,6 +121,7 @@ const configSchema = z
     JOBS_LOW: queueBinding,
     RATE_LIMITER: rateLimiterBinding,
     REALTIME_HUB: realtimeHubBinding,
+    HYTALE_GRANT: hytaleGrantBinding,
   })
   .superRefine((c, ctx) => {
     if (!c.JWT_SECRET && !c.NEXTAUTH_SECRET) {
@@ -130,6 +136,19 @@ const configSchema = z
     }
     if (c.ENVIRONMENT === "production" && c.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "not allowed in production" });
+    }
+    // Hytale tokens travel to these hosts: in production never over plain http to a real host
+    // (loopback peers, unreachable from a deployed Worker, stay allowed for local runs).
+    for (const key of ["HYTALE_OAUTH_URL", "HYTALE_ACCOUNT_DATA_URL", "HYTALE_SESSIONS_URL"] as const) {
+      const url = c[key];
+      if (
+        c.ENVIRONMENT === "production" &&
+        url &&
+        !url.startsWith("https://") &&
+        !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(url)
+      ) {
+        ctx.addIssue({ code: "custom", path: [key], message: "must be https:// in production" });
+      }
     }
     if (c.ENVIRONMENT === "production" && c.DISCORD_API_URL) {
       ctx.addIssue({ code: "custom", path: ["DISCORD_API_URL"], message: "not allowed in production" });
@@ -154,7 +173,7 @@ export interface Config {
     cfAccessClientId?: string;
     cfAccessClientSecret?: string;
   };
-  hytale: { oauthUrl: string; accountDataUrl: string; sessionsUrl: string };
+  hytale: { oauthUrl: string; accountDataUrl: string; sessionsUrl: string; jwksUrl: string };
   email: { resendApiKey?: string; from: string; resendUrl: string };
   siteUrl?: string;
   sentryDsn?: string;
@@ -167,6 +186,8 @@ export interface Config {
   rateLimiter: Env["RATE_LIMITER"];
   /** One RealtimeHub object per topic (src/areas/realtime/hub.do.ts). */
   realtimeHub: Env["REALTIME_HUB"];
+  /** One HytaleGrant object per linked Hytale account (the single writer of its tokens). */
+  hytaleGrant: Env["HYTALE_GRANT"];
 }
 
 export const DEFAULT_CORS_ORIGINS = ["http://localhost:3000", "https://nodebyte.host"];
@@ -207,9 +228,11 @@ function toConfig(p: ParsedConfig): Config {
       cfAccessClientSecret: p.CF_ACCESS_CLIENT_SECRET,
     },
     hytale: {
-      oauthUrl: p.HYTALE_OAUTH_URL ?? hosts.oauth,
-      accountDataUrl: p.HYTALE_ACCOUNT_DATA_URL ?? hosts.accountData,
-      sessionsUrl: p.HYTALE_SESSIONS_URL ?? hosts.sessions,
+      oauthUrl: (p.HYTALE_OAUTH_URL ?? hosts.oauth).replace(/\/+$/, ""),
+      accountDataUrl: (p.HYTALE_ACCOUNT_DATA_URL ?? hosts.accountData).replace(/\/+$/, ""),
+      sessionsUrl: (p.HYTALE_SESSIONS_URL ?? hosts.sessions).replace(/\/+$/, ""),
+      // Hytale's signing keys are published by the sessions host (upstream §4.1).
+      jwksUrl: `${(p.HYTALE_SESSIONS_URL ?? hosts.sessions).replace(/\/+$/, "")}/.well-known/jwks.json`,
     },
     email: {
       resendApiKey: p.RESEND_API_KEY,
@@ -223,6 +246,7 @@ function toConfig(p: ParsedConfig): Config {
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,
     realtimeHub: p.REALTIME_HUB,
+    hytaleGrant: p.HYTALE_GRANT,
   };
 }
 

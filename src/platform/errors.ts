@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   BAD_ENVIRONMENT: 500,
   UPSTREAM_ERROR: 502,
   UNAVAILABLE: 503,
+  /** A peer did not answer in time (e.g. the Hytale OAuth server). */
+  UPSTREAM_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -90,8 +92,9 @@ export function codeForStatus(status: number): ErrorCode {
     case 429:
       return "RATE_LIMITED";
     case 502:
-    case 504:
       return "UPSTREAM_ERROR";
+    case 504:
+      return "UPSTREAM_TIMEOUT";
     case 503:
       return "UNAVAILABLE";
     default:

@@ -32,6 +32,22 @@ export function auditInsert(db: Database, event: AuditEvent) {
   });
 }
 
+/** Many events in one insert (a batch job that audits every row it changed). */
+export function auditInsertMany(db: Database, events: AuditEvent[]) {
+  return db.insert(auditLogs).values(
+    events.map((event) => ({
+      action: event.action,
+      actorType: event.actor.type,
+      actorId: event.actor.id,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      ip: event.actor.ip,
+      userAgent: event.actor.userAgent,
+      details: event.details ?? {},
+    })),
+  );
+}
+
 /** A value, or SQL over the columns of the statement's source (e.g. a CTE's `id`). */
 type Column = string | null | SQL;
 

@@ -16,6 +16,15 @@ export type NotificationEvent =
       fields: string[];
       by: string | null;
       at: string;
+    }
+  | {
+      /** A Hytale grant is gone (invalid_grant / 401), or near the end of its lifetime. */
+      type: "hytale-account";
+      accountId: string;
+      reason: "relink-needed" | "grant-expiring";
+      /** The grant's creation time: one notice per grant and reason. */
+      grantCreatedAt: string;
+      renewBy?: string;
     };
 
 export type NotificationType = NotificationEvent["type"];
@@ -27,6 +36,8 @@ function jobId(event: NotificationEvent): string {
       return `notify:${event.syncLogId}`;
     case "settings-updated":
       return `notify:settings:${event.at}:${event.by ?? "system"}`;
+    case "hytale-account":
+      return `notify:hytale:${event.accountId}:${event.reason}:${event.grantCreatedAt}`;
   }
 }
 

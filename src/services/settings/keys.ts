@@ -62,6 +62,11 @@ export const SETTINGS = {
   site_url: str("Base of the links in e-mails (overrides SITE_URL)"),
   sync_batch_size: int("Panel listing page size (kept for upstream's settings page)", 100),
   scalar_api_key: secret("Scalar API key"),
+  hytale_grant_lifetime_days: int(
+    "Days a Hytale refresh grant lasts after the device flow (it does not slide)",
+    30,
+  ),
+  hytale_grant_notice_days: int("Days before a Hytale grant ends that the account is told to re-link", 5),
 } as const satisfies Record<string, SettingDefinition>;
 
 export type DeclaredSettingKey = keyof typeof SETTINGS;

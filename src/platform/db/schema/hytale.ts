@@ -1,7 +1,18 @@
 // Hytale: OAuth tokens per account, game sessions, the audit trail and ingested server logs.
 // Token, session and identity columns hold AES-256-GCM ciphertext ("keyId:iv:ciphertext"), never plaintext.
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgTable, serial, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  serial,
+  text,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { tstz } from "./columns.ts";
 import { servers } from "./panel.ts";
 
@@ -21,8 +32,44 @@ export const hytaleOauthTokens = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     lastRefreshedAt: tstz("last_refreshed_at"),
+    /** SHA-256 of the refresh token: the documented `{refresh_token}` client is found by it. */
+    refreshTokenHash: text("refresh_token_hash"),
+    /** When the device flow completed: the refresh grant's lifetime (about 30 days) counts from here. */
+    grantCreatedAt: tstz("grant_created_at"),
+    /** Bumped by the grant's Durable Object on every write; the mirror only moves forward. */
+    grantVersion: bigint("grant_version", { mode: "number" }).notNull().default(0),
+    /** The grant is gone (invalid_grant or a 401): refreshes stop until the account links again. */
+    needsRelink: boolean("needs_relink").notNull().default(false),
+    relinkReason: text("relink_reason"),
+    /** When the "grant near the end of its lifetime" notice went out (once per grant). */
+    grantNoticeSentAt: tstz("grant_notice_sent_at"),
   },
-  (t) => [index("hytale_oauth_tokens_access_token_expiry_idx").on(t.accessTokenExpiry)],
+  (t) => [
+    index("hytale_oauth_tokens_access_token_expiry_idx").on(t.accessTokenExpiry),
+    uniqueIndex("hytale_oauth_tokens_refresh_token_hash_key").on(t.refreshTokenHash),
+  ],
+);
+
+/**
+ * Device codes handed out by `POST /oauth/device-code`, bound to the caller and account that asked
+ * (only the SHA-256 of the code is kept). `next_poll_at` coalesces polls: a poll reaches the OAuth
+ * server only when it is due, so the peer sees at most one per interval per code.
+ */
+export const hytaleDeviceCodes = pgTable(
+  "hytale_device_codes",
+  {
+    deviceCodeHash: text("device_code_hash").primaryKey(),
+    accountId: text("account_id").notNull(),
+    /** `user:<id>` or `key:<id>`: only this caller may poll the code. */
+    requestedBy: text("requested_by").notNull(),
+    intervalSeconds: integer("interval_seconds").notNull(),
+    expiresAt: tstz("expires_at").notNull(),
+    nextPollAt: tstz("next_poll_at").notNull(),
+    /** pending | linked */
+    status: text("status").notNull().default("pending"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("hytale_device_codes_expires_at_idx").on(t.expiresAt)],
 );
 
 /**
@@ -133,6 +180,7 @@ export const hytaleLogSyncState = pgTable(
 );
 
 export type HytaleOauthToken = typeof hytaleOauthTokens.$inferSelect;
+export type HytaleDeviceCode = typeof hytaleDeviceCodes.$inferSelect;
 export type HytaleGameSession = typeof hytaleGameSessions.$inferSelect;
 export type NewHytaleGameSession = typeof hytaleGameSessions.$inferInsert;
 export type HytaleAuditLog = typeof hytaleAuditLogs.$inferSelect;
