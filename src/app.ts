@@ -16,12 +16,14 @@ import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
 import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.routes.ts";
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
+import { opsRoutes } from "./areas/ops/ops.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
 import { serviceStatsRoutes } from "./areas/stats/service-stats.routes.ts";
 import { statsRoutes } from "./areas/stats/stats.routes.ts";
 import { adminSyncRoutes } from "./areas/sync/sync.routes.ts";
 import { serviceSyncRoutes } from "./areas/sync/sync-service.routes.ts";
 import { syncStreamRoutes } from "./areas/sync/sync-stream.ts";
+import { CRON_SCHEDULE } from "./jobs.ts";
 import { errorResponse } from "./platform/error-response.ts";
 import { AppError } from "./platform/errors.ts";
 import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./platform/middleware.ts";
@@ -55,6 +57,7 @@ export function createApp() {
   app.route("/", adminSyncRoutes);
   app.route("/", serviceSyncRoutes);
   app.route("/", syncStreamRoutes);
+  app.route("/", opsRoutes(CRON_SCHEDULE));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -231,6 +231,7 @@ describe("cron dispatch (unit)", () => {
       "maintenance.old-sync-logs@2026-01-01T03:00:00.000Z",
       "sync.purge@2026-01-01T03:00:00.000Z",
       "maintenance.expired-auth-tokens@2026-01-01T03:00:00.000Z",
+      "maintenance.old-job-runs@2026-01-01T03:00:00.000Z",
     ]);
   });
 
