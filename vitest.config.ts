@@ -24,6 +24,9 @@ export default defineConfig({
           PG_BACKEND: inject("pgBackend"),
           RESEND_URL: inject("resendUrl"),
           DISCORD_API_URL: inject("discordUrl"),
+          // Every test runs with Sentry on (the fake ingest); every envelope is searched for secrets.
+          SENTRY_DSN: inject("sentryDsn"),
+          SENTRY_TRACES_SAMPLE_RATE: "1",
           RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,
           SITE_URL: "https://site.test",
           PTERODACTYL_URL: inject("panelUrl"),

@@ -7,6 +7,7 @@ import { startDemoPanel } from "./demo-panel/server.ts";
 import { startFakeDiscord } from "./fakes/discord.ts";
 import { type ReceivedEvent, startEventReceiver } from "./fakes/event-receiver.ts";
 import { startFakeResend } from "./fakes/resend.ts";
+import { startFakeSentry } from "./fakes/sentry.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
 import { startLocalDatabase } from "./lib/local-database.ts";
@@ -131,6 +132,24 @@ const eventReceiver = await startEventReceiver({
   port: Number(process.env.EVENT_RECEIVER_PORT ?? 8789),
   onEvent,
 }).catch(() => startEventReceiver({ onEvent }));
+// No SENTRY_DSN: error reports go to a local fake ingest that prints each event's type, message
+// and tags here (set SENTRY_DSN to report to a real project).
+const sentryFake = process.env.SENTRY_DSN
+  ? undefined
+  : await startFakeSentry({
+      onEnvelope: (e) => {
+        for (const item of e.items) {
+          if (item.header.type !== "event") continue;
+          const ev = item.payload as {
+            exception?: { values?: { type?: string; value?: string }[] };
+            tags?: Record<string, string>;
+          };
+          const ex = ev.exception?.values?.at(-1);
+          console.log(`[sentry] ${ex?.type ?? "event"}: ${ex?.value ?? ""} ${JSON.stringify(ev.tags ?? {})}`);
+        }
+      },
+    });
+if (sentryFake) vars.SENTRY_DSN = sentryFake.dsn;
 
 const wranglerArgs = [
   "dev",
@@ -189,6 +208,7 @@ async function shutdown(code: number): Promise<void> {
   await mailCatcher?.close();
   await discordFake?.close();
   await eventReceiver.close();
+  await sentryFake?.close();
   await db.stop();
   clearDevState();
   console.log("[dev] stopped");

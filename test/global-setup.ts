@@ -6,6 +6,7 @@ import { startDemoPanel } from "../scripts/demo-panel/server.ts";
 import { startFakeDiscord } from "../scripts/fakes/discord.ts";
 import { startEventReceiver } from "../scripts/fakes/event-receiver.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
+import { startFakeSentry } from "../scripts/fakes/sentry.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 import { checkRunLogs } from "./log-leaks.ts";
 
@@ -33,6 +34,9 @@ export default async function setup(project: TestProject) {
   project.provide("discordUrl", discord.url);
   const receiver = await startEventReceiver();
   project.provide("eventReceiverUrl", receiver.url);
+  const sentry = await startFakeSentry();
+  project.provide("sentryUrl", sentry.url);
+  project.provide("sentryDsn", sentry.dsn);
   // Big enough that every listing spans several 100-row pages.
   const panel = await startDemoPanel({
     sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
@@ -48,10 +52,16 @@ export default async function setup(project: TestProject) {
     await resend.close();
     await discord.close();
     await receiver.close();
+    await sentry.close();
     await panel.close();
     await db.stop();
-    const { lines, leaks } = checkRunLogs([panel.applicationKey, panel.clientKey]);
-    console.log(`[global-setup] searched ${lines} log lines of this run for secrets: ${leaks.length} found`);
+    const { lines, leaks } = checkRunLogs(
+      [panel.applicationKey, panel.clientKey],
+      sentry.envelopes.map((e) => e.raw),
+    );
+    console.log(
+      `[global-setup] searched ${lines} log lines and ${sentry.envelopes.length} Sentry envelopes of this run for secrets: ${leaks.length} found`,
+    );
     if (leaks.length) {
       console.error(`secrets in the test run's logs: ${leaks.join("; ")}`);
       // A teardown error alone does not fail vitest's exit code.

@@ -10,6 +10,9 @@ declare module "vitest" {
     discordUrl: string;
     /** scripts/fakes/event-receiver.ts: verifies Standard Webhooks signatures independently. */
     eventReceiverUrl: string;
+    /** The fake Sentry ingest (scripts/fakes/sentry.ts) and the DSN the Worker reports to. */
+    sentryUrl: string;
+    sentryDsn: string;
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;

@@ -24,6 +24,7 @@ export interface SecretBindings {
   RESEND_URL?: string;
   SITE_URL?: string;
   SENTRY_DSN?: string;
+  SENTRY_TRACES_SAMPLE_RATE?: string;
   NEON_FETCH_ENDPOINT?: string;
   DISCORD_API_URL?: string;
 }
@@ -95,6 +96,13 @@ const configSchema = z
     RESEND_URL: optionalUrl,
     SITE_URL: optionalUrl,
     SENTRY_DSN: optionalUrl,
+    SENTRY_TRACES_SAMPLE_RATE: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "a number from 0 to 1")
+        .transform(Number)
+        .optional(),
+    ),
     NEON_FETCH_ENDPOINT: optionalUrl,
     DISCORD_API_URL: optionalUrl,
     JOBS_CRITICAL: queueBinding,
@@ -143,6 +151,8 @@ export interface Config {
   email: { resendApiKey?: string; from: string; resendUrl: string };
   siteUrl?: string;
   sentryDsn?: string;
+  /** Share of requests and jobs traced (SENTRY_TRACES_SAMPLE_RATE, 0..1). */
+  sentryTracesSampleRate: number;
   /** Dev/test only (refused in production): where posts to Discord's webhook addresses go. */
   discordApiUrl?: string;
   queues: { critical: Queue; default: Queue; low: Queue };
@@ -199,6 +209,7 @@ function toConfig(p: ParsedConfig): Config {
     },
     siteUrl: p.SITE_URL,
     sentryDsn: p.SENTRY_DSN,
+    sentryTracesSampleRate: p.SENTRY_TRACES_SAMPLE_RATE ?? 0.1,
     discordApiUrl: p.DISCORD_API_URL?.replace(/\/+$/, ""),
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },
     rateLimiter: p.RATE_LIMITER,

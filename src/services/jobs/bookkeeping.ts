@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import type { JobOutcome } from "../../platform/db/schema/index.ts";
-import type { Logger } from "../../platform/log.ts";
+import { errorText, type Logger } from "../../platform/log.ts";
 
 export interface JobRunRow {
   jobId: string;
@@ -47,7 +47,7 @@ export async function recordJobRuns(db: Database, rows: readonly JobRunRow[], lo
       insert into job_runs ("jobId", queue, "jobType", outcome, attempt, "durationMs", "enqueuedAt", error)
       values ${values}`);
   } catch (err) {
-    log("warn", "job bookkeeping not recorded", { rows: rows.length, error: String(err).slice(0, 300) });
+    log("warn", "job bookkeeping not recorded", { rows: rows.length, error: errorText(err) });
   }
 }
 
@@ -65,7 +65,7 @@ export async function recordCronRun(
       values (${cron}, ${scheduledAt}::timestamptz, ${JSON.stringify(jobIds)}::jsonb)
       on conflict (cron, "scheduledAt") do nothing`);
   } catch (err) {
-    log("warn", "cron run not recorded", { cron, error: String(err).slice(0, 300) });
+    log("warn", "cron run not recorded", { cron, error: errorText(err) });
   }
 }
 
@@ -173,8 +173,9 @@ export function jobStatsFrom(rows: readonly Record<string, unknown>[], now: Date
     const key = r.win === "hour" ? "lastHour" : "lastDay";
     if (r.queue === null) totals[key] = toWindow(r);
     else if (r.jobType === null) {
-      const q = (byQueue[r.queue] ??= { lastHour: empty(), lastDay: empty() });
+      const q = byQueue[r.queue] ?? { lastHour: empty(), lastDay: empty() };
       q[key] = toWindow(r);
+      byQueue[r.queue] = q;
     } else {
       const id = `${r.queue}\u0000${r.jobType}`;
       let entry = byType.get(id);

@@ -7,7 +7,7 @@ import { deadJobs } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { CronSchedule, JobMessage } from "../../platform/jobs.types.ts";
-import { scrub } from "../../platform/log.ts";
+import { errorText, scrub } from "../../platform/log.ts";
 import { auditSelect } from "../audit/audit.ts";
 import { MessageSchema } from "./queue.consumer.ts";
 
@@ -140,7 +140,11 @@ export async function replayDeadJob(
         },
         sql`from u`,
       )}`);
-    deps.log("error", "dead job replay not enqueued", { jobId: id, jobType: job.type, error: String(err) });
+    deps.log("error", "dead job replay not enqueued", {
+      jobId: id,
+      jobType: job.type,
+      error: errorText(err),
+    });
     throw new AppError("UNAVAILABLE", "The queue did not accept the replay; try again", { cause: err });
   }
   deps.log("info", "dead job replayed", { jobId: id, jobType: job.type, replayJobId });

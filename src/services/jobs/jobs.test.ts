@@ -237,7 +237,11 @@ describe("cron dispatch (unit)", () => {
 
   it("throws on an unknown cron", async () => {
     await expect(
-      worker.scheduled(createScheduledController({ cron: "1 1 1 1 1", scheduledTime: Date.now() }), testEnv),
+      worker.scheduled(
+        createScheduledController({ cron: "1 1 1 1 1", scheduledTime: Date.now() }),
+        testEnv,
+        createExecutionContext(),
+      ),
     ).rejects.toThrow(/Unknown cron "1 1 1 1 1"/);
   });
 });
