@@ -77,14 +77,16 @@ export function sentryOptions(env: Bindings): CloudflareOptions {
   };
 }
 
-/** One client per isolate (the DSN and rate do not change within one); created on first use. */
-let client: CloudflareClient | undefined;
+/**
+ * One client per invocation: a client's transport buffer must not hold another invocation's
+ * sends (workerd does not let one request wait on another's I/O). Building one is cheap next to
+ * a request's own I/O; it sends nothing until something is captured or sampled.
+ */
 function clientFor(env: Bindings): CloudflareClient {
-  if (client && client.getOptions().dsn === env.SENTRY_DSN) return client;
-  const next = new CloudflareClient({
+  const client = new CloudflareClient({
     ...sentryOptions(env),
     integrations: [linkedErrorsIntegration(), dedupeIntegration()],
-    stackParser: createStackParser(nodeStackLineParser()),
+    stackParser,
     transport: (o) =>
       createTransport(o, async (request) => {
         const res = await fetch(o.url, { method: "POST", body: request.body as BodyInit });
@@ -98,10 +100,11 @@ function clientFor(env: Bindings): CloudflareClient {
         };
       }),
   });
-  next.init();
-  client = next;
-  return next;
+  client.init();
+  return client;
 }
+
+const stackParser = createStackParser(nodeStackLineParser());
 
 /** One invocation: its own isolation scope and tags; an escaping error reported; a flush at the end. */
 function invocation<T>(
