@@ -24,6 +24,7 @@ import {
 import { bearer, createAdmin, createTestUser, emailsTo, type TestUser } from "../../../test/users.ts";
 import worker from "../../index.ts";
 import { JOB_TABLES } from "../../jobs.ts";
+import { AppError } from "../../platform/errors.ts";
 import type { JobMessage } from "../../platform/jobs.types.ts";
 import { handleQueue } from "../../services/jobs/queue.consumer.ts";
 
@@ -151,6 +152,47 @@ describe("job statistics", () => {
     await handleQueue(batch, env, { handlers: { "demo.quick": async () => {} }, deadJobHooks: {} }, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(3);
     expect(await sqlRequests()).toBe(1);
+  });
+});
+
+describe("job outcomes", () => {
+  it("records succeeded, retried and failed runs with their attempt and duration", async () => {
+    const ok = jobMessage("demo.ok");
+    const flaky = jobMessage("demo.flaky");
+    const bad = jobMessage("demo.bad");
+    const ctx = createExecutionContext();
+    const batch = createMessageBatch("jobs-default", [
+      { id: uid("o1"), timestamp: new Date(), attempts: 1, body: ok },
+      { id: uid("o2"), timestamp: new Date(), attempts: 3, body: flaky },
+      { id: uid("o3"), timestamp: new Date(), attempts: 1, body: bad },
+    ]);
+    await handleQueue(
+      batch,
+      testEnv,
+      {
+        handlers: {
+          "demo.ok": async () => {},
+          "demo.flaky": async () => {
+            throw new AppError("UPSTREAM_ERROR", "peer busy");
+          },
+          "demo.bad": async () => {
+            throw new AppError("INVALID_REQUEST", "payload is wrong");
+          },
+        },
+        deadJobHooks: {},
+      },
+      ctx,
+    );
+    await getQueueResult(batch, ctx);
+    expect(await jobRuns(ok.id)).toEqual([
+      { outcome: "succeeded", attempt: 1, durationMs: expect.any(Number) },
+    ]);
+    expect(await jobRuns(flaky.id)).toEqual([
+      { outcome: "retried", attempt: 3, durationMs: expect.any(Number) },
+    ]);
+    expect(await jobRuns(bad.id)).toEqual([
+      { outcome: "failed", attempt: 1, durationMs: expect.any(Number) },
+    ]);
   });
 });
 

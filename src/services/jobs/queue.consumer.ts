@@ -58,9 +58,26 @@ function describe(err: unknown): string {
   return errorText(err);
 }
 
+/**
+ * The ids every log line of a job carries besides jobId/jobType, when its payload names them:
+ * `syncLogId` (one sync's pages) and `accountId` (one Hytale account), so one sync or one account
+ * can be followed in Workers Logs and `wrangler tail` (docs/operations.md).
+ */
+function correlation(payload: unknown): Record<string, string> {
+  const p = payload as { syncLogId?: unknown; accountId?: unknown } | null;
+  const out: Record<string, string> = {};
+  if (typeof p?.syncLogId === "string") out.syncLogId = p.syncLogId;
+  if (typeof p?.accountId === "string") out.accountId = p.accountId;
+  return out;
+}
+
 /** The seam of one message: the system actor, a logger stamped with the job. */
 function jobDeps(base: Deps, job: JobMessage): JobDeps {
-  return { ...base, log: childLogger({ jobId: job.id, jobType: job.type }), message: job };
+  return {
+    ...base,
+    log: childLogger({ jobId: job.id, jobType: job.type, ...correlation(job.payload) }),
+    message: job,
+  };
 }
 
 export async function handleQueue(
@@ -151,6 +168,7 @@ export async function handleQueue(
         return msg.ack();
       }
       const tags = { jobId: job.id, jobType: job.type, queue: batch.queue, attempt: String(msg.attempts) };
+      const ids = correlation(job.payload);
       const started = Date.now();
       try {
         await telemetry.transaction(`job ${job.type}`, "queue.task", tags, () =>
@@ -158,7 +176,7 @@ export async function handleQueue(
         );
         const ms = Date.now() - started;
         run(job, { outcome: "succeeded", durationMs: ms });
-        jobLog("info", "job done", { jobId: job.id, jobType: job.type, ms });
+        jobLog("info", "job done", { jobId: job.id, jobType: job.type, ...ids, ms });
         msg.ack();
       } catch (err) {
         const durationMs = Date.now() - started;
@@ -171,6 +189,7 @@ export async function handleQueue(
           jobLog("error", "job failed permanently", {
             jobId: job.id,
             jobType: job.type,
+            ...ids,
             error: describe(err),
           });
           return msg.ack();
@@ -180,6 +199,7 @@ export async function handleQueue(
         jobLog("warn", "job failed, retrying", {
           jobId: job.id,
           jobType: job.type,
+          ...ids,
           error: describe(err),
           delaySeconds,
         });
