@@ -47,10 +47,13 @@ async function itemsTagged(type: "event" | "transaction", key: string, value: st
   return found;
 }
 
+/** Every request and job traced (the suite's default rate is 0). */
+const tracedEnv: Bindings = { ...testEnv, SENTRY_TRACES_SAMPLE_RATE: "1" };
+
 function faultyEnv(): Bindings {
   const url = new URL(String(testEnv.DATABASE_URL));
   url.searchParams.set("fault", "unavailable");
-  return { ...testEnv, DATABASE_URL: url.toString() };
+  return { ...tracedEnv, DATABASE_URL: url.toString() };
 }
 
 describe("Sentry (fake ingest)", () => {
@@ -143,7 +146,7 @@ describe("Sentry (fake ingest)", () => {
           ...init,
           headers: { ...init.headers, "x-request-id": requestId },
         }),
-        testEnv,
+        tracedEnv,
         ctx,
       );
       await waitOnExecutionContext(ctx);

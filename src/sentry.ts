@@ -54,6 +54,8 @@ export function sentryOptions(env: Bindings): CloudflareOptions {
     environment: env.ENVIRONMENT ?? "production",
     release: `nodebyte-edge-api@${pkg.version}`,
     tracesSampleRate: sampleRate(env),
+    // No client-report envelope per invocation for the transactions sampling dropped.
+    sendClientReports: false,
     tracePropagationTargets: [],
     // Classic transaction events (scrubbed by beforeSendTransaction), not streamed span items.
     traceLifecycle: "static",
