@@ -1,6 +1,6 @@
-// Sentry against the local fake ingest (scripts/fakes/sentry.ts; SENTRY_DSN points at it in every
-// test): an unexpected error in a route, a job and the RateLimiter Durable Object each arrive
-// once, tagged and scrubbed; 4xx answers are not reported; a transaction per request and per job;
+// Sentry against the local fake ingest (scripts/fakes/sentry.ts; this file's invocations get a
+// SENTRY_DSN pointing at it, the rest of the suite runs without one): an unexpected error in a
+// route, a job and the RateLimiter Durable Object each arrive once, tagged and scrubbed; 4xx answers are not reported; a transaction per request and per job;
 // nothing is sent without SENTRY_DSN. The faults are real: the database unreachable (the local
 // Neon endpoint answers 503 for a DATABASE_URL with `fault=unavailable`) and a Durable Object
 // call its SQLite storage refuses.
@@ -8,12 +8,13 @@ import {
   createExecutionContext,
   createMessageBatch,
   getQueueResult,
+  runInDurableObject,
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, jobMessage, testEnv, uid } from "../test/helpers.ts";
 import { createTestUser, TEST_PASSWORD } from "../test/users.ts";
-import worker from "./index.ts";
+import worker, { type RateLimiter } from "./index.ts";
 import type { Bindings } from "./platform/env.ts";
 
 const ingest = inject("sentryUrl");
@@ -47,8 +48,8 @@ async function itemsTagged(type: "event" | "transaction", key: string, value: st
   return found;
 }
 
-/** Every request and job traced (the suite's default rate is 0). */
-const tracedEnv: Bindings = { ...testEnv, SENTRY_TRACES_SAMPLE_RATE: "1" };
+/** Sentry on, reporting to the fake ingest, every request and job traced (the suite runs without it). */
+const tracedEnv: Bindings = { ...testEnv, SENTRY_DSN: inject("sentryDsn"), SENTRY_TRACES_SAMPLE_RATE: "1" };
 
 function faultyEnv(): Bindings {
   const url = new URL(String(testEnv.DATABASE_URL));
@@ -197,12 +198,16 @@ describe("Sentry (fake ingest)", () => {
       .flatMap((e) => e.items)
       .filter((i) => i.header.type === "event" && i.payload.tags?.durableObject === "RateLimiter").length;
     const stub = testEnv.RATE_LIMITER.getByName(uid("do-fault"));
-    // A limit the object's SQLite storage refuses (NaN tokens: NOT NULL constraint).
-    const refused = await stub.take({ capacity: Number.NaN, periodMs: 1000 }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(String(refused)).toMatch(/NOT NULL constraint failed/);
+    // The object as deployed with SENTRY_DSN set (the suite's bindings have none), then a limit
+    // its SQLite storage refuses (NaN tokens: NOT NULL constraint).
+    const refused = await runInDurableObject(stub, async (instance: RateLimiter) => {
+      (instance as unknown as { env: Bindings }).env = tracedEnv;
+      return instance.take({ capacity: Number.NaN, periodMs: 1000 }).then(
+        () => undefined,
+        (err: unknown) => String(err),
+      );
+    });
+    expect(refused).toMatch(/NOT NULL constraint failed/);
     const events = await eventually(async () => {
       const found = (await envelopes())
         .flatMap((e) => e.items)
