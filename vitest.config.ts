@@ -1,13 +1,34 @@
 // Tests run inside workerd (@cloudflare/vitest-plugin) with real local Queues, DOs and crons;
 // Postgres (PGlite or system) and the outside-service fakes are started by test/global-setup.ts.
+import { mkdirSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import { logFile, recordLog } from "./test/log-leaks.ts";
 import { TEST_SECRETS } from "./test/test-secrets.ts";
 
 logFile(); // one log file per run, named in the environment global setup also sees
 
+// The Sentry SDK pre-bundled into one module (test/sentry-sdk/entry.ts explains why).
+const sentrySdk = new URL("./node_modules/.cache/sentry-sdk.mjs", import.meta.url).pathname;
+mkdirSync(new URL("./node_modules/.cache/", import.meta.url).pathname, { recursive: true });
+buildSync({
+  entryPoints: [new URL("./test/sentry-sdk/entry.ts", import.meta.url).pathname],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  conditions: ["workerd", "worker", "production"],
+  external: ["node:*", "cloudflare:*"],
+  outfile: sentrySdk,
+  minify: true,
+  logLevel: "error",
+});
+
 export default defineConfig({
+  resolve: {
+    alias: [{ find: /^@sentry\/(cloudflare|core|core\/server)$/, replacement: sentrySdk }],
+  },
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
@@ -28,6 +49,8 @@ export default defineConfig({
           HYTALE_ACCOUNT_DATA_URL: inject("hytaleAccountDataUrl"),
           // Until the sessions fake lands (game-session issue) the OAuth fake serves the JWKS.
           HYTALE_SESSIONS_URL: inject("hytaleOauthUrl"),
+          // Sentry is off here (SENTRY_DSN unset, as in a deployment without it); src/sentry.test.ts
+          // turns it on for its own requests, jobs and Durable Object calls (the fake ingest).
           RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,
           SITE_URL: "https://site.test",
           PTERODACTYL_URL: inject("panelUrl"),

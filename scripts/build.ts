@@ -1,12 +1,12 @@
 // `npm run build`: `wrangler deploy --dry-run` into dist/, then the bundle's raw and gzip size
-// against the 250 KiB gzip budget (SPEC §11).
+// against the 300 KiB gzip budget of the whole Worker with every area landed (SPEC §11).
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { repoRoot } from "./lib/dev-state.ts";
 
-const BUDGET_KIB = 250;
+const BUDGET_KIB = 300;
 const out = join(repoRoot, "dist");
 const res = spawnSync(
   join(repoRoot, "node_modules", ".bin", "wrangler"),

@@ -9,6 +9,7 @@ import { type ReceivedEvent, startEventReceiver } from "./fakes/event-receiver.t
 import { startFakeHytaleAccountData } from "./fakes/hytale-account-data.ts";
 import { startFakeHytaleOAuth } from "./fakes/hytale-oauth.ts";
 import { startFakeResend } from "./fakes/resend.ts";
+import { startFakeSentry } from "./fakes/sentry.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
 import { clearDevState, dataDir, readDevState, repoRoot, writeDevState } from "./lib/dev-state.ts";
 import { startLocalDatabase } from "./lib/local-database.ts";
@@ -157,6 +158,24 @@ if (hytaleFakes) {
     `[dev] local Hytale OAuth peer at ${hytaleFakes.oauth.url}, account-data at ${hytaleFakes.accountData.url} (set HYTALE_OAUTH_URL or HYTALE_USE_STAGING for real hosts)`,
   );
 }
+// No SENTRY_DSN: error reports go to a local fake ingest that prints each event's type, message
+// and tags here (set SENTRY_DSN to report to a real project).
+const sentryFake = process.env.SENTRY_DSN
+  ? undefined
+  : await startFakeSentry({
+      onEnvelope: (e) => {
+        for (const item of e.items) {
+          if (item.header.type !== "event") continue;
+          const ev = item.payload as {
+            exception?: { values?: { type?: string; value?: string }[] };
+            tags?: Record<string, string>;
+          };
+          const ex = ev.exception?.values?.at(-1);
+          console.log(`[sentry] ${ex?.type ?? "event"}: ${ex?.value ?? ""} ${JSON.stringify(ev.tags ?? {})}`);
+        }
+      },
+    });
+if (sentryFake) vars.SENTRY_DSN = sentryFake.dsn;
 
 const wranglerArgs = [
   "dev",
@@ -217,6 +236,7 @@ async function shutdown(code: number): Promise<void> {
   await eventReceiver.close();
   await hytaleFakes?.oauth.close();
   await hytaleFakes?.accountData.close();
+  await sentryFake?.close();
   await db.stop();
   clearDevState();
   console.log("[dev] stopped");

@@ -18,6 +18,7 @@ import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
 import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.routes.ts";
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
+import { opsRoutes } from "./areas/ops/ops.routes.ts";
 import { realtimeRoutes } from "./areas/realtime/realtime.routes.ts";
 import { serverDataRoutes } from "./areas/servers/server-data.routes.ts";
 import { serverRoutes } from "./areas/servers/servers.routes.ts";
@@ -27,6 +28,7 @@ import { statsRoutes } from "./areas/stats/stats.routes.ts";
 import { adminSyncRoutes } from "./areas/sync/sync.routes.ts";
 import { serviceSyncRoutes } from "./areas/sync/sync-service.routes.ts";
 import { syncStreamRoutes } from "./areas/sync/sync-stream.ts";
+import { CRON_SCHEDULE } from "./jobs.ts";
 import { errorResponse } from "./platform/error-response.ts";
 import { AppError } from "./platform/errors.ts";
 import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./platform/middleware.ts";
@@ -65,6 +67,7 @@ export function createApp() {
   app.route("/", realtimeRoutes);
   app.route("/", hytaleOauthRoutes);
   app.route("/", hytaleAccountRoutes);
+  app.route("/", opsRoutes(CRON_SCHEDULE));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

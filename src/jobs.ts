@@ -43,6 +43,7 @@ export const CRON_SCHEDULE: CronSchedule = {
     { type: "maintenance.old-sync-logs", priority: "low" },
     { type: "sync.purge", priority: "low" },
     { type: "maintenance.expired-auth-tokens", priority: "low" },
+    { type: "maintenance.old-job-runs", priority: "low" },
   ],
   "0 4 * * *": [{ type: "maintenance.old-server-logs", priority: "low" }],
 };

@@ -8,6 +8,7 @@ import { startEventReceiver } from "../scripts/fakes/event-receiver.ts";
 import { startFakeHytaleAccountData } from "../scripts/fakes/hytale-account-data.ts";
 import { startFakeHytaleOAuth } from "../scripts/fakes/hytale-oauth.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
+import { startFakeSentry } from "../scripts/fakes/sentry.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
 import { checkRunLogs } from "./log-leaks.ts";
 
@@ -49,6 +50,9 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
   });
   project.provide("hytaleOauthUrl", hytaleOAuth.url);
   project.provide("hytaleAccountDataUrl", hytaleAccountData.url);
+  const sentry = await startFakeSentry();
+  project.provide("sentryUrl", sentry.url);
+  project.provide("sentryDsn", sentry.dsn);
   // Big enough that every listing spans several 100-row pages.
   const panel = await startDemoPanel({
     sizes: { servers: 230, users: 150, allocations: 520, nodes: 3, locations: 2 },
@@ -78,16 +82,17 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
     await receiver.close();
     await hytaleOAuth.close();
     await hytaleAccountData.close();
+    await sentry.close();
     await panel.close();
     await controlPanel.close();
     await db.stop();
-    const { lines, leaks } = checkRunLogs([
-      panel.applicationKey,
-      panel.clientKey,
-      controlPanel.applicationKey,
-      controlPanel.clientKey,
-    ]);
-    console.log(`[global-setup] searched ${lines} log lines of this run for secrets: ${leaks.length} found`);
+    const { lines, leaks } = checkRunLogs(
+      [panel.applicationKey, panel.clientKey, controlPanel.applicationKey, controlPanel.clientKey],
+      sentry.envelopes.map((e) => e.raw),
+    );
+    console.log(
+      `[global-setup] searched ${lines} log lines and ${sentry.envelopes.length} Sentry envelopes of this run for secrets: ${leaks.length} found`,
+    );
     if (leaks.length) {
       console.error(`secrets in the test run's logs: ${leaks.join("; ")}`);
       // A teardown error alone does not fail vitest's exit code.

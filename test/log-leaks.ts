@@ -39,10 +39,19 @@ export function findLeaks(text: string, extra: readonly string[] = []): string[]
   return found;
 }
 
-/** Checks and removes the run's log file; returns the number of lines searched. */
-export function checkRunLogs(extra: readonly string[] = []): { lines: number; leaks: string[] } {
+/**
+ * Checks and removes the run's log file; returns the number of lines searched. `reports` (the
+ * Sentry envelopes the fake ingest received) are searched the same way.
+ */
+export function checkRunLogs(
+  extra: readonly string[] = [],
+  reports: readonly string[] = [],
+): { lines: number; leaks: string[] } {
   const file = logFile();
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   rmSync(file, { force: true });
-  return { lines: text ? text.split("\n").length - 1 : 0, leaks: findLeaks(text, extra) };
+  const leaks = findLeaks(text, extra);
+  if (reports.length)
+    leaks.push(...findLeaks(reports.join("\n"), extra).map((l) => `${l} in a Sentry envelope`));
+  return { lines: text ? text.split("\n").length - 1 : 0, leaks };
 }

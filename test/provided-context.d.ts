@@ -13,6 +13,9 @@ declare module "vitest" {
     /** The fake Hytale OAuth server (also serves the JWKS, so it stands in for the sessions host's). */
     hytaleOauthUrl: string;
     hytaleAccountDataUrl: string;
+    /** The fake Sentry ingest (scripts/fakes/sentry.ts) and the DSN the Worker reports to. */
+    sentryUrl: string;
+    sentryDsn: string;
     panelUrl: string;
     panelApplicationKey: string;
     panelClientKey: string;

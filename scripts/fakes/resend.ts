@@ -2,7 +2,7 @@
 // API: same key + same payload answers the first id, same key + another payload 409
 // invalid_idempotent_request) that keeps what it received; tests read it back from
 // `GET /__emails?to=`. Like the real service it refuses a missing User-Agent, and it can inject
-// 429 (Retry-After), 500 and 409 concurrent_idempotent_requests.
+// 429 (Retry-After), 500, 422 validation_error and 409 concurrent_idempotent_requests.
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -22,7 +22,7 @@ export async function startFakeResend(
 ) {
   const emails: ReceivedEmail[] = [];
   const byKey = new Map<string, { email: ReceivedEmail; payload: string }>();
-  /** Injected answers for the next sends to `to`: `POST /__faults {to, kind: "429"|"500"|"409-concurrent", times}`. */
+  /** Injected answers for the next sends to `to`: `POST /__faults {to, kind: "429"|"500"|"422"|"409-concurrent", times}`. */
   const faults: { to: string; kind: string; times: number }[] = [];
   const read = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
@@ -71,6 +71,8 @@ export async function startFakeResend(
           { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests" },
           { "retry-after": "1" },
         );
+      if (fault.kind === "422")
+        return json(422, { statusCode: 422, name: "validation_error", message: "Invalid `to` field" });
       if (fault.kind === "409-concurrent")
         return json(409, { statusCode: 409, name: "concurrent_idempotent_requests", message: "In progress" });
       return json(500, { statusCode: 500, name: "internal_server_error", message: "Internal error" });

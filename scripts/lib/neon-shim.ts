@@ -109,6 +109,12 @@ export async function startNeonShim(opts: ShimOptions): Promise<NeonShim> {
     served++;
     const conn = String(req.headers["neon-connection-string"] ?? "");
     perConnection.set(conn, (perConnection.get(conn) ?? 0) + 1);
+    // A database that cannot be reached, as Neon answers when the compute node is down: tests
+    // give the Worker a DATABASE_URL with `fault=unavailable` to provoke a real database fault.
+    if (conn.includes("fault=unavailable")) {
+      await readBody(req);
+      return send(res, 503, { message: "Couldn't connect to compute node" });
+    }
     const body = JSON.parse(await readBody(req)) as SqlQuery & { queries?: SqlQuery[] };
     if (!Array.isArray(body.queries)) {
       return send(res, 200, shape(await run(pool, body)));

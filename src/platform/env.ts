@@ -24,6 +24,7 @@ export interface SecretBindings {
   RESEND_URL?: string;
   SITE_URL?: string;
   SENTRY_DSN?: string;
+  SENTRY_TRACES_SAMPLE_RATE?: string;
   NEON_FETCH_ENDPOINT?: string;
   DISCORD_API_URL?: string;
   LEGACY_TOKENS_UNTIL?: string;
@@ -107,6 +108,13 @@ const configSchema = z
     RESEND_URL: optionalUrl,
     SITE_URL: optionalUrl,
     SENTRY_DSN: optionalUrl,
+    SENTRY_TRACES_SAMPLE_RATE: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "a number from 0 to 1")
+        .transform(Number)
+        .optional(),
+    ),
     NEON_FETCH_ENDPOINT: optionalUrl,
     DISCORD_API_URL: optionalUrl,
     LEGACY_TOKENS_UNTIL: optionalString.pipe(
@@ -177,6 +185,8 @@ export interface Config {
   email: { resendApiKey?: string; from: string; resendUrl: string };
   siteUrl?: string;
   sentryDsn?: string;
+  /** Share of requests and jobs traced (SENTRY_TRACES_SAMPLE_RATE, 0..1). */
+  sentryTracesSampleRate: number;
   /** Dev/test only (refused in production): where posts to Discord's webhook addresses go. */
   discordApiUrl?: string;
   /** Until when access tokens the Go backend issued (no iss/aud) are accepted; unset = refused. */
@@ -241,6 +251,7 @@ function toConfig(p: ParsedConfig): Config {
     },
     siteUrl: p.SITE_URL,
     sentryDsn: p.SENTRY_DSN,
+    sentryTracesSampleRate: p.SENTRY_TRACES_SAMPLE_RATE ?? 0.1,
     discordApiUrl: p.DISCORD_API_URL?.replace(/\/+$/, ""),
     legacyTokensUntil: p.LEGACY_TOKENS_UNTIL,
     queues: { critical: p.JOBS_CRITICAL, default: p.JOBS_DEFAULT, low: p.JOBS_LOW },

@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppError, codeForStatus, type ErrorDetail } from "./errors.ts";
 import { errorStack, errorText, log } from "./log.ts";
 import { classifyPgError } from "./sql.ts";
+import { isUnexpected, telemetry } from "./telemetry.ts";
 import type { AppEnv } from "./types.ts";
 
 export interface ErrorBody {
@@ -47,6 +48,15 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
       error: cause ? errorText(cause) : undefined,
       stack: errorStack(cause),
     });
+    // Unexpected only (a bug, a database fault): 4xx, 502 and 503 are answers, not errors.
+    if (isUnexpected(e)) {
+      telemetry.captureException(cause ?? e, {
+        requestId,
+        method: c.req.method,
+        route: c.req.routePath,
+        caller: callerKind(c),
+      });
+    }
   }
   // Upstream's snake_case codes are what the auth clients read; elsewhere the standard body.
   const authRoute = c.req.path.startsWith(AUTH_PREFIX);
@@ -59,4 +69,12 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
   };
   for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
   return c.json(body, e.status);
+}
+
+/** Who was calling, as a report tag: anonymous, member, admin or service (never who). */
+function callerKind(c: Context<AppEnv>): string {
+  const p = c.get("principal");
+  if (!p) return "anonymous";
+  if (p.kind === "service") return "service";
+  return p.isAdmin ? "admin" : "member";
 }

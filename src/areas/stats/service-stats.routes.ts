@@ -5,6 +5,7 @@ import { access } from "../../access/route-access.ts";
 import { envelope, envelopeBody } from "../../platform/envelope.ts";
 import { authErrors, commonErrors } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
+import { JobStatsSchema } from "../../services/jobs/stats.schema.ts";
 import { adminStats, overviewStats, queueStats, serverStats, userStats } from "./stats.service.ts";
 
 const counts = z.record(z.string(), z.number());
@@ -48,11 +49,12 @@ const routes = {
   adminBearer: get("/api/admin/stats", "Admin totals", AdminStats, access.admin()),
   queues: get(
     "/api/v1/queues/stats",
-    "Queues and dead jobs",
+    "Queues, dead jobs and job statistics (last hour and day)",
     z.object({
       queues: z.array(z.string()),
       queueNames: z.array(z.string()),
       deadJobs: z.object({ total: z.number(), byType: counts, lastAt: z.string().nullable() }),
+      jobs: JobStatsSchema,
     }),
     access.service("stats"),
   ),
@@ -64,4 +66,4 @@ export const serviceStatsRoutes = createRouter()
   .openapi(routes.users, async (c) => c.json(envelope(await userStats(c.var.db)), 200))
   .openapi(routes.admin, async (c) => c.json(envelope(await adminStats(c.var.db)), 200))
   .openapi(routes.adminBearer, async (c) => c.json(envelope(await adminStats(c.var.db)), 200))
-  .openapi(routes.queues, async (c) => c.json(envelope(await queueStats(c.var.db)), 200));
+  .openapi(routes.queues, async (c) => c.json(envelope(await queueStats(c.var.db, c.var.deps.now())), 200));

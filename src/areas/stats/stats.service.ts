@@ -1,6 +1,7 @@
 // Public counters. Each function is ONE SQL request (scalar sub-selects), not a COUNT per figure.
 import { sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
+import { jobStatsFrom, jobStatsSql } from "../../services/jobs/bookkeeping.ts";
 
 export type PublicStats = {
   totalServers: number;
@@ -99,17 +100,24 @@ export async function adminStats(db: Database) {
   };
 }
 
-export async function queueStats(db: Database) {
-  const res = await db.execute<{
-    total: number;
-    by_type: Record<string, number> | null;
-    last_at: string | null;
-  }>(sql`
+/**
+ * Upstream's `queues` list (it had nothing else), our queue names, the dead-job summary and the
+ * job statistics from our own bookkeeping: one SQL request (a batch).
+ */
+export async function queueStats(db: Database, now: Date) {
+  const [dead, stats] = await db.batch([
+    db.execute<{
+      total: number;
+      by_type: Record<string, number> | null;
+      last_at: string | null;
+    }>(sql`
     select count(*)::int as total,
            (select jsonb_object_agg("jobType", n) from (select "jobType", count(*)::int as n from dead_jobs group by 1) t) as by_type,
            max("createdAt") as last_at
-    from dead_jobs`);
-  const row = res.rows[0];
+    from dead_jobs`),
+    db.execute(jobStatsSql(now)),
+  ]);
+  const row = dead.rows[0];
   return {
     queues: ["critical", "default", "low"],
     queueNames: ["jobs-critical", "jobs-default", "jobs-low", "jobs-dlq"],
@@ -118,5 +126,6 @@ export async function queueStats(db: Database) {
       byType: row?.by_type ?? {},
       lastAt: row?.last_at ? new Date(row.last_at).toISOString() : null,
     },
+    jobs: jobStatsFrom(stats.rows, now),
   };
 }

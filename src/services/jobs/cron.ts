@@ -1,10 +1,12 @@
 // The scheduled() handler: looks the cron up in the schedule it is given and enqueues its jobs,
 // each with an id derived from (type, scheduledTime) so a cron delivered twice produces the same
-// job ids.
+// job ids. Each delivery is kept in cron_runs (when it was scheduled, which jobs it enqueued) for
+// the cron history page.
 import { createDeps } from "../../platform/deps.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { CronSchedule } from "../../platform/jobs.types.ts";
+import { recordCronRun } from "./bookkeeping.ts";
 
 export async function handleScheduled(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
@@ -23,6 +25,7 @@ export async function handleScheduled(
     });
     ids.push(msg.id);
   }
+  await recordCronRun(deps.db, controller.cron, at, ids, deps.log);
   deps.log("info", "cron dispatched", { cron: controller.cron, scheduledTime: at, jobs: ids });
   return ids;
 }

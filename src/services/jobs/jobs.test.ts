@@ -231,12 +231,17 @@ describe("cron dispatch (unit)", () => {
       "maintenance.old-sync-logs@2026-01-01T03:00:00.000Z",
       "sync.purge@2026-01-01T03:00:00.000Z",
       "maintenance.expired-auth-tokens@2026-01-01T03:00:00.000Z",
+      "maintenance.old-job-runs@2026-01-01T03:00:00.000Z",
     ]);
   });
 
   it("throws on an unknown cron", async () => {
     await expect(
-      worker.scheduled(createScheduledController({ cron: "1 1 1 1 1", scheduledTime: Date.now() }), testEnv),
+      worker.scheduled(
+        createScheduledController({ cron: "1 1 1 1 1", scheduledTime: Date.now() }),
+        testEnv,
+        createExecutionContext(),
+      ),
     ).rejects.toThrow(/Unknown cron "1 1 1 1 1"/);
   });
 });

@@ -2,6 +2,7 @@
 // computed from the job's `now`, so a duplicate delivery or a cron fired twice changes nothing.
 import { sql } from "drizzle-orm";
 import type { JobDeps, JobTable } from "../../platform/jobs.types.ts";
+import { CRON_RUN_RETENTION_DAYS, JOB_RUN_RETENTION_DAYS } from "./bookkeeping.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const SYNC_LOG_RETENTION_DAYS = 30;
@@ -41,5 +42,17 @@ export const maintenanceJobs: JobTable = {
       sql`delete from hytale_server_logs where "createdAt" < ${cutoff(ctx, SERVER_LOG_RETENTION_DAYS)}::timestamptz`,
     );
     ctx.log("info", "purged old server logs", { deleted: res.rowCount });
+  },
+  /** 03:00 — job bookkeeping older than 8 days, cron history older than 30 days. */
+  "maintenance.old-job-runs": async (_payload, ctx) => {
+    const [runs, crons] = await ctx.db.batch([
+      ctx.db.execute(
+        sql`delete from job_runs where at < ${cutoff(ctx, JOB_RUN_RETENTION_DAYS)}::timestamptz`,
+      ),
+      ctx.db.execute(
+        sql`delete from cron_runs where "scheduledAt" < ${cutoff(ctx, CRON_RUN_RETENTION_DAYS)}::timestamptz`,
+      ),
+    ]);
+    ctx.log("info", "purged old job bookkeeping", { deleted: [runs.rowCount, crons.rowCount] });
   },
 };

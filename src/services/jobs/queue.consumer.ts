@@ -10,8 +10,10 @@ import { type Bindings, getConfig } from "../../platform/env.ts";
 import { AppError } from "../../platform/errors.ts";
 import { DLQ_NAME, type JobDeps, type JobMessage, type JobTable } from "../../platform/jobs.types.ts";
 import { childLogger, errorText, scrub } from "../../platform/log.ts";
+import { isUnexpected, telemetry } from "../../platform/telemetry.ts";
+import { type JobRunRow, recordJobRuns } from "./bookkeeping.ts";
 
-const MessageSchema = z.object({
+export const MessageSchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
   payload: z.unknown(),
@@ -56,9 +58,26 @@ function describe(err: unknown): string {
   return errorText(err);
 }
 
+/**
+ * The ids every log line of a job carries besides jobId/jobType, when its payload names them:
+ * `syncLogId` (one sync's pages) and `accountId` (one Hytale account), so one sync or one account
+ * can be followed in Workers Logs and `wrangler tail` (docs/operations.md).
+ */
+function correlation(payload: unknown): Record<string, string> {
+  const p = payload as { syncLogId?: unknown; accountId?: unknown } | null;
+  const out: Record<string, string> = {};
+  if (typeof p?.syncLogId === "string") out.syncLogId = p.syncLogId;
+  if (typeof p?.accountId === "string") out.accountId = p.accountId;
+  return out;
+}
+
 /** The seam of one message: the system actor, a logger stamped with the job. */
 function jobDeps(base: Deps, job: JobMessage): JobDeps {
-  return { ...base, log: childLogger({ jobId: job.id, jobType: job.type }), message: job };
+  return {
+    ...base,
+    log: childLogger({ jobId: job.id, jobType: job.type, ...correlation(job.payload) }),
+    message: job,
+  };
 }
 
 export async function handleQueue(
@@ -74,18 +93,29 @@ export async function handleQueue(
   });
   const db = base.db;
 
+  // One job_runs row per message of the batch, written in one insert when the batch is done.
+  const runs: JobRunRow[] = [];
+
   if (batch.queue === DLQ_NAME) {
     for (const msg of batch.messages) {
       const body = msg.body as Partial<JobMessage> | null;
-      await recordDeadJob(db, {
+      const dead = {
         id: typeof body?.id === "string" ? body.id : msg.id,
         queue: typeof body?.priority === "string" ? `jobs-${body.priority}` : DLQ_NAME,
         jobType: typeof body?.type === "string" ? body.type : "unknown",
-        body,
-        attempts: msg.attempts,
+      };
+      await recordDeadJob(db, { ...dead, body, attempts: msg.attempts, error: "retries exhausted" });
+      runs.push({
+        jobId: dead.id,
+        queue: dead.queue,
+        jobType: dead.jobType,
+        outcome: "dead_lettered",
+        attempt: msg.attempts,
+        durationMs: null,
+        enqueuedAt: typeof body?.enqueuedAt === "string" ? body.enqueuedAt : null,
         error: "retries exhausted",
       });
-      base.log("error", "job dead-lettered", { jobId: body?.id ?? msg.id, jobType: body?.type });
+      base.log("error", "job dead-lettered", { jobId: dead.id, jobType: dead.jobType });
       const parsed = MessageSchema.safeParse(body);
       const hook = parsed.success ? tables.deadJobHooks[parsed.data.type] : undefined;
       if (parsed.success && hook) {
@@ -94,6 +124,7 @@ export async function handleQueue(
       }
       msg.ack();
     }
+    await recordJobRuns(db, runs, base.log);
     return;
   }
 
@@ -101,48 +132,74 @@ export async function handleQueue(
     batch.messages.map(async (msg) => {
       const parsed = MessageSchema.safeParse(msg.body);
       const jobLog = childLogger({ queue: batch.queue, messageId: msg.id, attempt: msg.attempts });
+      const run = (job: { id: string; type: string; enqueuedAt?: unknown }, r: Partial<JobRunRow>) =>
+        runs.push({
+          jobId: job.id,
+          queue: batch.queue,
+          jobType: job.type,
+          outcome: "failed",
+          attempt: msg.attempts,
+          durationMs: null,
+          enqueuedAt: typeof job.enqueuedAt === "string" ? job.enqueuedAt : null,
+          error: null,
+          ...r,
+        });
       if (!parsed.success) {
+        const error = `malformed job message: ${malformedReason(parsed.error)}`;
         await recordDeadJob(db, {
           id: msg.id,
           queue: batch.queue,
           jobType: "malformed",
           body: msg.body,
           attempts: msg.attempts,
-          error: "malformed job message",
+          error,
         });
-        jobLog("error", "malformed job message dropped to dead_jobs");
+        run({ id: msg.id, type: "malformed" }, { error });
+        jobLog("error", "malformed job message dropped to dead_jobs", { jobId: msg.id, error });
         return msg.ack();
       }
       const job = parsed.data as JobMessage;
       const handler = tables.handlers[job.type];
       if (!handler) {
-        await recordDeadJob(db, {
-          ...deadOf(job, batch.queue, msg.attempts),
-          error: `unknown job type "${job.type}"`,
-        });
+        const error = `unknown job type "${job.type}"`;
+        await recordDeadJob(db, { ...deadOf(job, batch.queue, msg.attempts), error });
+        run(job, { error });
         jobLog("error", "unknown job type", { jobId: job.id, jobType: job.type });
         return msg.ack();
       }
+      const tags = { jobId: job.id, jobType: job.type, queue: batch.queue, attempt: String(msg.attempts) };
+      const ids = correlation(job.payload);
       const started = Date.now();
       try {
-        await handler(job.payload, jobDeps(base, job));
-        jobLog("info", "job done", { jobId: job.id, jobType: job.type, ms: Date.now() - started });
+        await telemetry.transaction(`job ${job.type}`, "queue.task", tags, () =>
+          handler(job.payload, jobDeps(base, job)),
+        );
+        const ms = Date.now() - started;
+        run(job, { outcome: "succeeded", durationMs: ms });
+        jobLog("info", "job done", { jobId: job.id, jobType: job.type, ...ids, ms });
         msg.ack();
       } catch (err) {
+        const durationMs = Date.now() - started;
         const retryable = !(err instanceof AppError) || err.retryable;
+        // A bug or a fault of ours is reported once per job (its first delivery), not per retry.
+        if (isUnexpected(err) && (msg.attempts <= 1 || !retryable)) telemetry.captureException(err, tags);
         if (!retryable) {
           await recordDeadJob(db, { ...deadOf(job, batch.queue, msg.attempts), error: describe(err) });
+          run(job, { outcome: "failed", durationMs, error: describe(err) });
           jobLog("error", "job failed permanently", {
             jobId: job.id,
             jobType: job.type,
+            ...ids,
             error: describe(err),
           });
           return msg.ack();
         }
         const delaySeconds = retryDelaySeconds(msg.attempts, err);
+        run(job, { outcome: "retried", durationMs, error: describe(err) });
         jobLog("warn", "job failed, retrying", {
           jobId: job.id,
           jobType: job.type,
+          ...ids,
           error: describe(err),
           delaySeconds,
         });
@@ -150,6 +207,13 @@ export async function handleQueue(
       }
     }),
   );
+  await recordJobRuns(db, runs, base.log);
+}
+
+/** Which fields of the message were missing or wrong (never their values). */
+function malformedReason(error: z.ZodError): string {
+  const fields = [...new Set(error.issues.map((i) => i.path.join(".") || "(body)"))];
+  return `missing or invalid ${fields.join(", ")}`;
 }
 
 function deadOf(job: JobMessage, queue: string, attempts: number) {

@@ -1,7 +1,17 @@
 // Operations: the settings key/value store, sync runs and their cursors, Discord webhooks,
 // dead jobs, and the support tickets the dashboard counts.
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
 import { createdAt, tstz, updatedAt } from "./columns.ts";
 import { servers } from "./panel.ts";
@@ -154,8 +164,60 @@ export const deadJobs = pgTable(
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
     createdAt: createdAt(),
+    /** Set once, when an operator replays it (POST /api/admin/jobs/dead/{id}/replay). */
+    replayedAt: tstz("replayedAt"),
+    /** The id of the job the replay enqueued (a new attempt id). */
+    replayJobId: text("replayJobId"),
   },
-  (t) => [index("dead_jobs_createdAt_idx").on(t.createdAt), index("dead_jobs_jobType_idx").on(t.jobType)],
+  (t) => [
+    index("dead_jobs_createdAt_idx").on(t.createdAt),
+    index("dead_jobs_jobType_idx").on(t.jobType),
+    index("dead_jobs_queue_idx").on(t.queue),
+  ],
+);
+
+/** What job_runs.outcome holds: one row per delivery that ended, or per dead-lettered arrival. */
+export const JOB_OUTCOMES = ["succeeded", "retried", "failed", "dead_lettered"] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/**
+ * The queue consumer's own bookkeeping (new): one row per delivery of a job that ended
+ * (succeeded, retried, failed permanently) and one per message dead-lettered by the queue,
+ * written in one multi-row insert per queue batch. `attempt` 1 counts as the job's enqueueing
+ * (by its `enqueuedAt`); kept 8 days (the maintenance cron).
+ */
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    jobId: text("jobId").notNull(),
+    queue: text("queue").notNull(),
+    jobType: text("jobType").notNull(),
+    outcome: text("outcome").$type<JobOutcome>().notNull(),
+    attempt: integer("attempt").notNull(),
+    /** Handler run time; null for a message that never ran (dead-lettered, malformed, unknown type). */
+    durationMs: integer("durationMs"),
+    enqueuedAt: tstz("enqueuedAt"),
+    error: text("error"),
+    at: tstz("at").notNull().defaultNow(),
+  },
+  (t) => [index("job_runs_at_idx").on(t.at), index("job_runs_jobId_idx").on(t.jobId)],
+);
+export type JobRun = typeof jobRuns.$inferSelect;
+
+/** One row per cron delivery (new): when it was scheduled and the job ids it enqueued. */
+export const cronRuns = pgTable(
+  "cron_runs",
+  {
+    cron: text("cron").notNull(),
+    scheduledAt: tstz("scheduledAt").notNull(),
+    jobIds: jsonb("jobIds").$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cron, t.scheduledAt] }),
+    index("cron_runs_scheduledAt_idx").on(t.scheduledAt),
+  ],
 );
 
 /** Upstream's table, written by the website; read here only for the dashboard's open-ticket count. */
