@@ -16,7 +16,9 @@ export interface ErrorBody {
   details?: ErrorDetail[];
 }
 
-const AUTH_PREFIX = "/api/v1/auth/";
+/** Where clients read upstream's snake_case `error` values: the auth routes, and the Hytale OAuth
+ * routes (RFC 8628/6749 codes such as `authorization_pending`, `invalid_grant`). */
+const SNAKE_CASE_PREFIXES = ["/api/v1/auth/", "/api/v1/hytale/"];
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -58,8 +60,8 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
       });
     }
   }
-  // Upstream's snake_case codes are what the auth clients read; elsewhere the standard body.
-  const authRoute = c.req.path.startsWith(AUTH_PREFIX);
+  // Upstream's snake_case codes are what the auth and Hytale clients read; elsewhere the standard body.
+  const authRoute = SNAKE_CASE_PREFIXES.some((p) => c.req.path.startsWith(p));
   const body: ErrorBody = {
     success: false,
     error: (authRoute ? e.publicError : undefined) ?? e.message,

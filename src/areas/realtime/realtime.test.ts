@@ -335,7 +335,11 @@ describe("chat", () => {
 
     const refused = await ticket(user.token, topic);
     expect(refused.res.status).toBe(403);
-    expect(refused.body).toMatchObject({ success: false, error: "banned" });
+    expect(refused.body).toMatchObject({
+      success: false,
+      code: "FORBIDDEN",
+      error: "You are banned from chat",
+    });
 
     const bans = await callJson<{ bans: { id: string; liftedAt: string | null }[] }>(
       `/api/v1/realtime/users/bans?userId=${user.user.id}`,
