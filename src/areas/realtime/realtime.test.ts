@@ -113,7 +113,7 @@ describe("tickets and the upgrade", () => {
     expect(await reused.json()).toMatchObject({
       success: false,
       code: "UNAUTHORIZED",
-      error: "invalid_ticket",
+      error: "Invalid, used or expired ticket",
     });
 
     const none = await upgrade("/api/v1/realtime/ws?topic=admin&ticket=nope");
