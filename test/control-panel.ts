@@ -1,5 +1,6 @@
 // The server-control suites' own demo panel (global-setup's second panel): an env pointing the
 // Worker at it, servers seeded on both sides (panel + our mirror), and what reached the panel.
+import { sql } from "drizzle-orm";
 import { inject } from "vitest";
 import { createApp } from "../src/app.ts";
 import { serverSubusers, servers } from "../src/platform/db/schema/index.ts";
@@ -8,6 +9,16 @@ import { testDb, testEnv, uid } from "./helpers.ts";
 import type { TestUser } from "./users.ts";
 
 const base = () => inject("controlPanelUrl");
+
+/**
+ * The control panel allows far more than a real panel's 720 client requests a minute, and the
+ * server suites run in parallel on one client key: tell the interactive budget so (a setting, as an
+ * operator of such a panel would). The budget test uses a connection of its own with 720.
+ */
+export async function allowManyClientRequests(): Promise<void> {
+  await testDb().execute(sql`insert into config (key, value) values ('panel_client_requests_per_minute', '100000')
+    on conflict (key) do update set value = excluded.value`);
+}
 
 /** The Worker's bindings with the control panel as the configured panel (one object: config is cached per env). */
 let env: Bindings | undefined;

@@ -44,7 +44,9 @@ export async function startFakeHytaleAccountData(opts: {
   const profiles = new Map<string, HytaleProfile[]>();
   const limit = opts.limit ?? 100;
   const windowMs = opts.windowMs ?? 10_000;
-  let window = { start: Date.now(), count: 0 };
+  // Counted per client, as the real service counts per client IP: everything from the Worker is one
+  // client, unless a test names another with `x-fake-client` (so hammering it starves no one else).
+  const windows = new Map<string, { start: number; count: number }>();
   const stats = { requests: 0, limited: 0 };
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -70,7 +72,12 @@ export async function startFakeHytaleAccountData(opts: {
     stats.requests++;
     if (!req.headers["user-agent"]) return json(res, 403, { error: "Missing User-Agent" });
     const now = Date.now();
-    if (now - window.start >= windowMs) window = { start: now, count: 0 };
+    const client = String(req.headers["x-fake-client"] ?? "worker");
+    let window = windows.get(client);
+    if (!window || now - window.start >= windowMs) {
+      window = { start: now, count: 0 };
+      windows.set(client, window);
+    }
     window.count++;
     if (window.count > limit) {
       stats.limited++;

@@ -16,6 +16,7 @@ import { mirrorWriteMany, recordFromRow } from "../../services/hytale/grant-reco
 import { hytaleAuditInsertsMany } from "../../services/hytale/hytale-audit.ts";
 import { notifyGrantExpiring } from "../../services/hytale/notices.ts";
 import { queueEmail } from "../../services/notifications/email.ts";
+import { announce } from "../../services/notifications/notify.jobs.ts";
 import { readSettings } from "../../services/settings/settings.ts";
 
 /** Tokens expiring within this are refreshed now: the next cron run may be up to 5 min away. */
@@ -176,6 +177,12 @@ async function refreshBatch(payload: unknown, deps: JobDeps): Promise<void> {
 async function hytaleAccountNotice(payload: unknown, deps: JobDeps): Promise<void> {
   const p = payload as { accountId?: string; reason?: string; renewBy?: string };
   if (typeof p?.accountId !== "string") return;
+  // Signed endpoints and the admins' Discord hear of it too (no e-mail address or token in it).
+  await announce(deps, {
+    type: p.reason === "grant-expiring" ? "hytale.account.expiring" : "hytale.account.relink_required",
+    key: deps.message.id,
+    data: { accountId: p.accountId, reason: p.reason ?? null, renewBy: p.renewBy ?? null },
+  });
   const [user] = await deps.db.select().from(users).where(eq(users.id, p.accountId));
   if (!user?.email) {
     deps.log("info", "hytale notice has no member to tell", { hytaleAccount: p.accountId, reason: p.reason });

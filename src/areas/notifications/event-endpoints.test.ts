@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callJson, eventually, jobMessage, testDb, testDeps, testEnv, uid } from "../../../test/helpers.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import { createApp } from "../../app.ts";
+import { JOB_HANDLERS } from "../../jobs.ts";
 import { auditLogs, eventDeliveries, eventEndpoints } from "../../platform/db/schema/index.ts";
 import type { Enqueue } from "../../platform/queue.ts";
 import { notifyJobs } from "../../services/notifications/notify.jobs.ts";
@@ -394,5 +395,30 @@ describe("signed event endpoints", () => {
     });
     expect((await send(`/api/admin/webhooks/endpoints/${e.id}/test`)).data.status).toBe("delivered");
     expect((await receivedAt(e.path)).map((g) => g.verified)).toEqual([true, true]);
+  });
+
+  it("announces a Hytale account that needs re-linking to endpoints subscribed to hytale.account.*", async () => {
+    const e = await endpoint(["hytale.account.*"]);
+    const accountId = uid("hytale-account");
+    const notice = jobMessage(
+      "notify.hytale-account",
+      { accountId, reason: "relink-needed", grantCreatedAt: new Date().toISOString() },
+      `notify:hytale:${accountId}`,
+    );
+    const handler = JOB_HANDLERS["notify.hytale-account"];
+    expect(handler).toBeDefined();
+    await handler?.(notice.payload, testDeps({ message: notice }));
+    await handler?.(notice.payload, testDeps({ message: notice })); // redelivered: one delivery
+    const got = await eventually(async () => {
+      const list = (await receivedAt(e.path)).filter((g) => g.body.includes(accountId));
+      return list.length ? list : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await receivedAt(e.path)).filter((g) => g.body.includes(accountId))).toHaveLength(1);
+    expect(got[0]?.verified).toBe(true);
+    expect(JSON.parse(got[0]?.body ?? "{}")).toMatchObject({
+      type: "hytale.account.relink_required",
+      data: { accountId, reason: "relink-needed" },
+    });
   });
 });

@@ -2,8 +2,9 @@
 // our interactive budget) with Retry-After, 409 with the reason, 502 on a command → 503 "offline",
 // the backup limit, 5xx retried only for reads, a missing or refused client key; per-user limits;
 // paths checked before anything reaches the panel.
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
+  allowManyClientRequests,
   api,
   controlEnv,
   controlFault,
@@ -16,6 +17,8 @@ import { createTestUser } from "../../../test/users.ts";
 import type { Bindings } from "../../platform/env.ts";
 import { panelClientCall } from "../../services/panel/client-api.ts";
 import { panelDeps } from "../../services/panel/panel-client.ts";
+
+beforeAll(allowManyClientRequests);
 
 describe("panel refusals", () => {
   it("a panel 429 is RATE_LIMITED with the panel's Retry-After", async () => {
@@ -167,6 +170,7 @@ describe("budget and per-user limits", () => {
       apiKey: "unused",
       clientApiKey: inject("controlPanelClientKey"),
       requestsPerMinute: 719,
+      clientRequestsPerMinute: 720,
     };
     const panel = panelDeps(deps, conn);
     const first = await panelClientCall(panel, `/servers/${s.uuid}/backups`);

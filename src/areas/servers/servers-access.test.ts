@@ -2,10 +2,18 @@
 // permission succeeds, a subuser holding every other permission gets 403, a stranger gets 404, the
 // owner and an admin succeed; the stranger's and the refused subuser's requests never reach the
 // panel (its request log has nothing for the server).
-import { describe, expect, it } from "vitest";
-import { api, panelRequestsFor, type SeededServer, seedServer } from "../../../test/control-panel.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  allowManyClientRequests,
+  api,
+  panelRequestsFor,
+  type SeededServer,
+  seedServer,
+} from "../../../test/control-panel.ts";
 import { eventually } from "../../../test/helpers.ts";
 import { createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
+
+beforeAll(allowManyClientRequests);
 
 /** The panel's permission strings that these routes check (Permission::permissions()). */
 const ALL = [

@@ -2,11 +2,19 @@
 // a file, back it up, restore it, read the startup variables; each action audited with the
 // customer as actor. Resources are cached 20 s per server.
 import { and, asc, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { api, consoleOf, panelRequestsFor, seedServer } from "../../../test/control-panel.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  allowManyClientRequests,
+  api,
+  consoleOf,
+  panelRequestsFor,
+  seedServer,
+} from "../../../test/control-panel.ts";
 import { eventually, testDb } from "../../../test/helpers.ts";
 import { createTestUser } from "../../../test/users.ts";
 import { auditLogs } from "../../platform/db/schema/index.ts";
+
+beforeAll(allowManyClientRequests);
 
 type Data<T> = { success: boolean; data: T };
 

@@ -7,11 +7,33 @@ import { syncLogs, users } from "../../platform/db/schema/index.ts";
 import type { JobDeps, JobTable } from "../../platform/jobs.types.ts";
 import { readSettings } from "../settings/settings.ts";
 import { fanOutToDiscord } from "./discord-delivery.ts";
-import { settingsUpdatedEmbed, syncFinishedEmbed } from "./embeds.ts";
-import { publishEvent } from "./signed-events.ts";
+import { eventEmbed, settingsUpdatedEmbed, syncFinishedEmbed, webhookTypeOf } from "./embeds.ts";
+import { type OutboundEvent, publishEvent } from "./signed-events.ts";
 
 async function discordOn(deps: JobDeps): Promise<boolean> {
   return (await readSettings(deps, ["discord_notifications_enabled"])).get("discord_notifications_enabled");
+}
+
+/**
+ * An area's notice through the shared path: the signed event to its subscribed endpoints, and, when
+ * Discord notifications are on, an embed to the ADMIN webhooks of the event's family.
+ */
+export async function announce(deps: JobDeps, event: OutboundEvent): Promise<void> {
+  await publishEvent(deps, event);
+  if (!(await discordOn(deps))) return;
+  const flat = Object.fromEntries(
+    Object.entries(event.data).map(([k, v]) => [
+      k,
+      v === null || typeof v !== "object" ? v : JSON.stringify(v),
+    ]),
+  ) as Record<string, string | number | boolean | null>;
+  await fanOutToDiscord(deps, {
+    key: `${event.type}:${event.key}`,
+    event: event.type,
+    type: webhookTypeOf(event.type),
+    scope: "ADMIN",
+    embeds: [eventEmbed(event.type, flat, deps.now().toISOString())],
+  });
 }
 
 export const notifyJobs: JobTable = {

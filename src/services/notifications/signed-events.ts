@@ -30,6 +30,7 @@ export const EVENT_TYPES = [
   "hytale.account.linked",
   "hytale.account.refreshed",
   "hytale.account.relink_required",
+  "hytale.account.expiring",
   "hytale.account.unlinked",
   "hytale.session.created",
   "hytale.session.refreshed",

@@ -17,7 +17,10 @@ const TIMEOUT_MS = 15_000;
 /** The interactive share: what the client API allows minus what the sync may spend. */
 export function interactiveBudget(conn: PanelConnection): BucketLimit {
   return {
-    capacity: Math.max(1, CLIENT_REQUESTS_PER_MINUTE - conn.requestsPerMinute),
+    capacity: Math.max(
+      1,
+      (conn.clientRequestsPerMinute ?? CLIENT_REQUESTS_PER_MINUTE) - conn.requestsPerMinute,
+    ),
     periodMs: 60_000,
   };
 }

@@ -12,6 +12,8 @@ export interface PanelConnection {
   cfAccessClientSecret?: string;
   /** The panel's per-key request limit (Pterodactyl 240/min, Pelican 256/min); setting `panel_requests_per_minute`. */
   requestsPerMinute: number;
+  /** The client API's limit per user (Pterodactyl 720/min); setting `panel_client_requests_per_minute`. */
+  clientRequestsPerMinute?: number;
 }
 
 export const DEFAULT_REQUESTS_PER_MINUTE = SETTINGS.panel_requests_per_minute.default;
@@ -27,6 +29,7 @@ export async function panelConnection(
     "cf_access_client_id",
     "cf_access_client_secret",
     "panel_requests_per_minute",
+    "panel_client_requests_per_minute",
   ]);
   const env = deps.config.panel;
   const url = (s.text("pterodactyl_url") ?? env.url ?? "").replace(/\/+$/, "");
@@ -39,5 +42,6 @@ export async function panelConnection(
     cfAccessClientId: s.text("cf_access_client_id") ?? env.cfAccessClientId,
     cfAccessClientSecret: s.text("cf_access_client_secret") ?? env.cfAccessClientSecret,
     requestsPerMinute: Math.max(1, s.get("panel_requests_per_minute") || DEFAULT_REQUESTS_PER_MINUTE),
+    clientRequestsPerMinute: s.get("panel_client_requests_per_minute") || undefined,
   };
 }

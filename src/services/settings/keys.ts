@@ -35,6 +35,10 @@ export const SETTINGS = {
   cf_access_client_id: str("Cloudflare Access client id in front of the panel"),
   cf_access_client_secret: secret("Cloudflare Access client secret in front of the panel"),
   panel_requests_per_minute: int("The panel's per-key request limit (Pterodactyl 240, Pelican 256)", 240),
+  panel_client_requests_per_minute: int(
+    "The panel's client API limit per user (Pterodactyl's rate_limit.client, 720); what the sync leaves of it serves customers",
+    720,
+  ),
   virtfusion_url: str("VirtFusion URL"),
   virtfusion_api_key: secret("VirtFusion API key"),
   virtfusion_api: str("VirtFusion API flavour"),
