@@ -20,7 +20,12 @@ export interface AuditEvent {
 
 /** The insert, for inclusion in a caller's `db.batch([...])` so the change and its record commit together. */
 export function auditInsert(db: Database, event: AuditEvent) {
-  return db.insert(auditLogs).values({
+  return db.insert(auditLogs).values(auditRow(event));
+}
+
+/** The row of one event (the column mapping both inserts share). */
+function auditRow(event: AuditEvent): typeof auditLogs.$inferInsert {
+  return {
     action: event.action,
     actorType: event.actor.type,
     actorId: event.actor.id,
@@ -29,23 +34,12 @@ export function auditInsert(db: Database, event: AuditEvent) {
     ip: event.actor.ip,
     userAgent: event.actor.userAgent,
     details: event.details ?? {},
-  });
+  };
 }
 
 /** Many events in one insert (a batch job that audits every row it changed). */
 export function auditInsertMany(db: Database, events: AuditEvent[]) {
-  return db.insert(auditLogs).values(
-    events.map((event) => ({
-      action: event.action,
-      actorType: event.actor.type,
-      actorId: event.actor.id,
-      targetType: event.targetType ?? null,
-      targetId: event.targetId ?? null,
-      ip: event.actor.ip,
-      userAgent: event.actor.userAgent,
-      details: event.details ?? {},
-    })),
-  );
+  return db.insert(auditLogs).values(events.map(auditRow));
 }
 
 /** A value, or SQL over the columns of the statement's source (e.g. a CTE's `id`). */

@@ -6,6 +6,7 @@
 // Attempts are claimed atomically (attempt n runs only once, whoever delivers the message).
 import { and, eq, sql } from "drizzle-orm";
 import * as z from "zod";
+import { sha256Hex } from "../../platform/crypto.ts";
 import {
   type EventDelivery,
   type EventEndpoint,
@@ -73,9 +74,7 @@ async function liveSecrets(deps: Pick<Deps, "config">, e: EventEndpoint, now: Da
 }
 
 async function deliveryId(key: string, endpointId: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${key}\n${endpointId}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `msg_${hex.slice(0, 32)}`;
+  return `msg_${(await sha256Hex(`${key}\n${endpointId}`)).slice(0, 32)}`;
 }
 
 export interface OutboundEvent {
