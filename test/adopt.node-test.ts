@@ -78,6 +78,8 @@ describe("db:adopt on an upstream-shaped database", () => {
     assert.match(text, /config virtfusion_api_key: plaintext → enc:v2/);
     assert.match(text, /config crowdin_personal_token: upstream AES-GCM → enc:v2/);
     assert.doesNotMatch(text, new RegExp(UPSTREAM.plaintextSecret.value));
+    assert.match(text, /hytale_oauth_tokens: 2 upstream grants \(plaintext tokens\) encrypted in place/);
+    assert.doesNotMatch(text, new RegExp(UPSTREAM.hytale.refreshToken));
     assert.deepEqual(await counts(), before);
     assert.equal((await rows(`select to_regclass('drizzle.__drizzle_migrations') as t`))[0].t, null);
     assert.equal((await rows(`select to_regnamespace('adopt_ref') as s`))[0].s, null);
@@ -155,6 +157,35 @@ describe("db:adopt on an upstream-shaped database", () => {
       new Date(opaque.expires_at).getTime(),
       new Date(opaque.updated_at).getTime() + 2 * 3_600_000,
     );
+
+    // Hytale grants: plaintext tokens encrypted bound to their account, hash and grant start filled
+    const grants = Object.fromEntries(
+      (await rows(`select * from hytale_oauth_tokens`)).map((r) => [r.account_id, r]),
+    );
+    const linked = grants[UPSTREAM.hytale.accountId];
+    assert.match(linked.access_token, /^enc:v2:/);
+    assert.match(linked.refresh_token, /^enc:v2:/);
+    const place = (c: string) => `hytale_oauth_tokens.${c}:${UPSTREAM.hytale.accountId}`;
+    assert.equal(
+      await decryptSecret(ring, linked.access_token, place("access_token")),
+      UPSTREAM.hytale.accessToken,
+    );
+    assert.equal(
+      await decryptSecret(ring, linked.refresh_token, place("refresh_token")),
+      UPSTREAM.hytale.refreshToken,
+    );
+    await assert.rejects(decryptSecret(ring, linked.refresh_token, place("access_token")));
+    assert.equal(
+      linked.refresh_token_hash,
+      await sha256Hex(`hytale-refresh:${UPSTREAM.hytale.refreshToken}`),
+    );
+    assert.equal(new Date(linked.grant_created_at).getTime(), new Date(linked.created_at).getTime());
+    assert.equal(linked.needs_relink, false);
+    const empty = grants[UPSTREAM.hytaleNoRefresh.accountId];
+    assert.match(empty.access_token, /^enc:v2:/);
+    assert.equal(empty.refresh_token, "");
+    assert.equal(empty.refresh_token_hash, null);
+    assert.equal(empty.needs_relink, true);
 
     // sync logs: text metadata → JSON objects, unfinished runs settled, times kept (UTC)
     const logs = Object.fromEntries((await rows(`select * from sync_logs`)).map((r) => [r.id, r]));

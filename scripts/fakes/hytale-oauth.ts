@@ -12,7 +12,8 @@
 // - Faults by path prefix, stateless and race-free: `/__fault/500/…`, `/__fault/503/…`,
 //   `/__fault/401/…`, `/__fault/429/…` and `/__fault/slow/…` (answers after 5 s).
 // Test controls: `POST /__approve {user_code, sub?}`, `/__deny`, `/__expire`, `/__slow-down`
-// `{user_code}`, `/__seed-grant {sub}` (a grant as if linked; answers its refresh_token),
+// `{user_code}`, `/__seed-grant {sub, refresh_token?}` (a grant as if linked, with the given refresh token
+// or a new one; answers it),
 // `/__revoke {sub}` (the grant and its access tokens die, as when the user revokes the app),
 // `/__omit-refresh {sub}` (the next refresh answer carries no refresh_token), `/__slow-refresh
 // {sub, ms}` (the next refresh answer is late),
@@ -147,11 +148,11 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
   }
 
   /** A grant as if a device flow had completed for `sub` (benches seed thousands at once). */
-  function seedGrant(sub: string, scope = "openid offline auth:server"): string {
+  function seedGrant(sub: string, scope = "openid offline auth:server", refreshToken?: string): string {
     const grant: Grant = {
       sub,
       scope,
-      current: randomBytes(32).toString("base64url"),
+      current: refreshToken ?? randomBytes(32).toString("base64url"),
       used: new Set(),
       revoked: false,
       refreshes: 0,
@@ -292,8 +293,10 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
       return json(res, 200, { ok: true });
     }
     if (req.method === "POST" && path === "/__seed-grant") {
-      const sub = String(control().sub ?? randomUUID());
-      return json(res, 200, { sub, refresh_token: seedGrant(sub) });
+      const c = control();
+      const sub = String(c.sub ?? randomUUID());
+      const given = typeof c.refresh_token === "string" && c.refresh_token ? c.refresh_token : undefined;
+      return json(res, 200, { sub, refresh_token: seedGrant(sub, undefined, given) });
     }
     if (req.method === "POST" && path === "/__revoke") {
       const grant = grants.get(String(control().sub ?? ""));

@@ -303,19 +303,74 @@ async function normalizeSyncMetadata(query: Query, steps: Step[]) {
   });
 }
 
-/** Hytale tokens upstream kept in plaintext: reported; the Hytale service owns their encryption. */
-async function reportHytaleTokens(query: Query, steps: Step[]) {
+/**
+ * Hytale grants upstream kept in plaintext (or in another format than ours): re-encrypted bound to
+ * their row, as the HytaleGrant object reads them (src/services/hytale/grant-record.ts). The object
+ * of an account that has never held its grant starts from this row, so the adopted refresh token is
+ * the one it presents next: nobody re-links. Also filled: the SHA-256 by which the documented
+ * `{refresh_token}` client finds its account (upstream returned refresh tokens to callers), and the
+ * grant's start (its ~30-day lifetime counts from the device flow: upstream's `created_at`).
+ */
+async function convertHytaleTokens(
+  query: Query,
+  ring: KeyRing | undefined,
+  steps: Step[],
+  blockers: Blocker[],
+) {
   if (!(await tableExists(query, "hytale_oauth_tokens"))) return;
-  const [r] = await query(
-    `select count(*)::int as n from hytale_oauth_tokens where access_token not like 'enc:%'`,
+  const rows = await query(
+    `select id::text as id, account_id::text as account_id, access_token, refresh_token from hytale_oauth_tokens
+     where access_token not like 'enc:v2:%' or (refresh_token <> '' and refresh_token not like 'enc:v2:%')
+     order by id`,
   );
-  const n = Number(r?.n ?? 0);
-  if (n)
-    steps.push({
-      kind: "keep",
-      what: `hytale_oauth_tokens: ${n} rows with upstream's plaintext tokens left as they are (not converted by this tool)`,
-      sql: [],
+  if (!rows.length) return;
+  if (!ring?.primary) {
+    blockers.push({
+      what: `hytale_oauth_tokens: ${rows.length} grants must be encrypted: set ENCRYPTION_KEY for db:adopt`,
     });
+    return;
+  }
+  const sql: string[] = [];
+  const hashes = new Set<string>();
+  for (const r of rows) {
+    const id = String(r.id);
+    const account = String(r.account_id);
+    const seal = async (column: "access_token" | "refresh_token", stored: string) => {
+      const place = `hytale_oauth_tokens.${column}:${account}`;
+      const plain = await decryptSecret(ring, stored, stored.startsWith("enc:v2:") ? place : undefined);
+      const sealed = await encryptSecret(ring, plain, place);
+      if ((await decryptSecret(ring, sealed, place)) !== plain)
+        throw new Error(`${place}: did not round-trip`);
+      return { plain, sealed };
+    };
+    let access: { plain: string; sealed: string };
+    let refresh: { plain: string; sealed: string };
+    try {
+      access = await seal("access_token", String(r.access_token ?? ""));
+      refresh = await seal("refresh_token", String(r.refresh_token ?? ""));
+    } catch (err) {
+      blockers.push({ what: `hytale_oauth_tokens ${id}: ${(err as Error).message}` });
+      continue;
+    }
+    const hash = refresh.plain ? sha256Hex(`hytale-refresh:${refresh.plain}`) : null;
+    if (hash && hashes.has(hash)) {
+      blockers.push({ what: `hytale_oauth_tokens ${id}: the same refresh token as another account` });
+      continue;
+    }
+    if (hash) hashes.add(hash);
+    sql.push(
+      `UPDATE hytale_oauth_tokens SET access_token = '${access.sealed}', refresh_token = '${refresh.sealed}',
+         refresh_token_hash = ${hash ? `'${hash}'` : "NULL"}, grant_created_at = coalesce(grant_created_at, created_at),
+         needs_relink = needs_relink OR ${refresh.plain ? "false" : "true"}, updated_at = now()
+       WHERE id = '${id}'`,
+    );
+  }
+  if (!sql.length) return;
+  steps.push({
+    kind: "data",
+    what: `hytale_oauth_tokens: ${sql.length} upstream grants (plaintext tokens) encrypted in place, bound to their account; their refresh tokens stay valid (no re-link)`,
+    sql,
+  });
 }
 
 async function run(query: Query, steps: Step[]) {
@@ -405,7 +460,7 @@ export async function adopt(client: pg.Client, opts: AdoptOptions): Promise<Adop
     await convertSessions(query, now, data);
     await convertGameSessions(query, data);
     await normalizeSyncMetadata(query, data);
-    await reportHytaleTokens(query, data);
+    await convertHytaleTokens(query, ring, data, report.blockers);
     for (const [key, value] of Object.entries(opts.set ?? {})) {
       data.push({
         kind: "data",

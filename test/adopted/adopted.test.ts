@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.ts";
 import { maintenanceJobs } from "../../src/services/jobs/maintenance.jobs.ts";
 import { readSettings } from "../../src/services/settings/settings.ts";
 import { callJson, jobMessage, testDb, testDeps, testEnv } from "../helpers.ts";
+import { fake, get, post, tokenRow } from "../hytale.ts";
 import { UPSTREAM } from "../upstream/fixture.ts";
 import { bearer, upstreamToken } from "../users.ts";
 
@@ -124,5 +125,30 @@ describe("an adopted upstream database", () => {
     expect(rows.rows.map((r) => r.id).sort()).toEqual(
       [UPSTREAM.gameSessionWithJwt.id, UPSTREAM.gameSessionOpaque.id].sort(),
     );
+  });
+
+  it("a Hytale grant upstream stored in plaintext keeps working: its refresh token, presented by the documented client, refreshes once", async () => {
+    const token = await adminToken();
+    const account = UPSTREAM.hytale.accountId;
+    // The OAuth server knows the grant upstream linked (its current refresh token is upstream's).
+    await fake("/__seed-grant", { sub: account, refresh_token: UPSTREAM.hytale.refreshToken });
+    const before = await get(`/api/v1/hytale/accounts/${account}/status`, token);
+    expect(before.res.status, before.text).toBe(200);
+    expect(before.body).toMatchObject({ linked: true, needs_relink: false });
+    // The website's scripts hold the refresh token upstream returned to them: it finds the account.
+    const refreshed = await post("/api/v1/hytale/oauth/refresh", token, {
+      refresh_token: UPSTREAM.hytale.refreshToken,
+    });
+    expect(refreshed.res.status, refreshed.text).toBe(200);
+    expect(refreshed.body.access_token).toEqual(expect.any(String));
+    expect(refreshed.body.access_token).not.toBe(UPSTREAM.hytale.accessToken);
+    expect(refreshed.body).not.toHaveProperty("refresh_token");
+    expect(await fake(`/__grants/${account}`)).toEqual({ revoked: false, refreshes: 1 });
+    const row = await tokenRow(account);
+    expect(row?.refreshToken).toMatch(/^enc:v2:/);
+    expect(row?.refreshToken).not.toContain(UPSTREAM.hytale.refreshToken);
+    // A grant upstream kept without a refresh token is reported as needing a re-link.
+    const empty = await get(`/api/v1/hytale/accounts/${UPSTREAM.hytaleNoRefresh.accountId}/status`, token);
+    expect(empty.body).toMatchObject({ linked: false, needs_relink: true });
   });
 });

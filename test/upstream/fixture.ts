@@ -19,6 +19,14 @@ export const UPSTREAM = {
   location: { id: 9101, shortCode: "up-loc" },
   node: { id: 9201, name: "upstream-node" },
   server: { id: "up-server-0001", uuid: "0b6f3b4e-0000-4000-8000-000000000001", pterodactylId: 990001 },
+  /** A linked Hytale account as upstream stored it: plaintext tokens, account id chosen by the caller. */
+  hytale: {
+    accountId: "33333333-3333-4333-8333-333333333333",
+    accessToken: "upstream-hytale-access-0001",
+    refreshToken: "upstream-hytale-refresh-0001",
+  },
+  /** A grant upstream kept with an empty refresh token (nothing to refresh with). */
+  hytaleNoRefresh: { accountId: "44444444-4444-4444-8444-444444444444" },
   gameSessionWithJwt: { id: "11111111-1111-4111-8111-111111111111", exp: 4102444800 },
   gameSessionOpaque: { id: "22222222-2222-4222-8222-222222222222" },
   syncLog: { stale: "up-sync-stale", done: "up-sync-done", empty: "up-sync-empty", prose: "up-sync-prose" },

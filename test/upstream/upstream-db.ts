@@ -108,9 +108,10 @@ export async function createUpstreamDatabase(client: pg.Client, encryptionKey: s
     [u.syncLog.stale, u.syncLog.done, u.syncLog.empty, u.syncLog.prose],
   );
   await client.query(
-    `insert into hytale_oauth_tokens (account_id, access_token, refresh_token, access_token_expiry)
-     values (gen_random_uuid(), 'plain-access', 'plain-refresh', $1)`,
-    [inDays(1)],
+    `insert into hytale_oauth_tokens (account_id, access_token, refresh_token, access_token_expiry, created_at) values
+       ($1, $2, $3, $4, now() - interval '10 days'),
+       ($5, 'plain-access-2', '', $4, now() - interval '3 days')`,
+    [u.hytale.accountId, u.hytale.accessToken, u.hytale.refreshToken, inDays(1), u.hytaleNoRefresh.accountId],
   );
   await client.query(
     `insert into hytale_game_sessions (id, account_id, profile_uuid, server_id, session_token, identity_token, expires_at, updated_at) values
