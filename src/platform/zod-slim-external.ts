@@ -5,7 +5,7 @@ export * as coerce from "../../node_modules/zod/v4/classic/coerce.js";
 export * from "../../node_modules/zod/v4/classic/compat.js";
 export { deepPartial } from "../../node_modules/zod/v4/classic/deep-partial.js";
 export * from "../../node_modules/zod/v4/classic/errors.js";
-export { fromJSONSchema } from "../../node_modules/zod/v4/classic/from-json-schema.js";
+// fromJSONSchema left out: nothing here builds schemas from JSON Schema (12 KiB).
 export { input, output } from "../../node_modules/zod/v4/classic/in-out.js";
 export * as iso from "../../node_modules/zod/v4/classic/iso.js";
 export {
