@@ -13,6 +13,7 @@ import { dashboardRoutes } from "./areas/dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./areas/health/health.routes.ts";
 import { hytaleAccountRoutes } from "./areas/hytale/hytale-accounts.routes.ts";
 import { hytaleOauthRoutes } from "./areas/hytale/hytale-oauth.routes.ts";
+import { serverLogRoutes } from "./areas/hytale/server-logs.routes.ts";
 import { devOutboxRoutes } from "./areas/notifications/dev-outbox.routes.ts";
 import { dispatchRoutes } from "./areas/notifications/dispatch.routes.ts";
 import { emailRoutes } from "./areas/notifications/email.routes.ts";
@@ -67,6 +68,7 @@ export function createApp() {
   app.route("/", realtimeRoutes);
   app.route("/", hytaleOauthRoutes);
   app.route("/", hytaleAccountRoutes);
+  app.route("/", serverLogRoutes);
   app.route("/", opsRoutes(CRON_SCHEDULE));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -1,6 +1,7 @@
 // Request and answer shapes of the Hytale routes: upstream's paths and top-level snake_case
 // fields (never wrapped in `data`), plus the fields documented clients send instead.
 import { z } from "@hono/zod-openapi";
+import { clampedSize } from "../../platform/pagination.ts";
 
 export const AccountId = z
   .string()
@@ -76,7 +77,7 @@ export const SelectProfileAnswer = z.object({
 
 export const LogsQuery = z.object({
   account_id: AccountId.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: clampedSize(1000, 100),
 });
 
 export const LogsAnswer = z.object({
