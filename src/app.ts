@@ -2,7 +2,6 @@
 // the API reference page, not-found and the single error handler.
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
-import pkg from "../package.json";
 import { apiKeyRoutes } from "./areas/admin/api-keys.routes.ts";
 import { auditRoutes } from "./areas/admin/audit.routes.ts";
 import { adminInfraRoutes } from "./areas/admin/infra.routes.ts";
@@ -34,6 +33,7 @@ import { errorResponse } from "./platform/error-response.ts";
 import { AppError } from "./platform/errors.ts";
 import { bodyRules, contextMiddleware, corsMiddleware, requestLog } from "./platform/middleware.ts";
 import { createRouter } from "./platform/router.ts";
+import { APP_VERSION } from "./platform/version.ts";
 
 export function createApp() {
   const app = createRouter();
@@ -85,7 +85,7 @@ export function createApp() {
     openapi: "3.1.0",
     info: {
       title: "NodeByte Edge API",
-      version: pkg.version,
+      version: APP_VERSION,
       description: "The NodeByte backend on Cloudflare Workers: panel sync, Hytale, accounts, notifications.",
     },
   });

@@ -28,10 +28,10 @@ import {
 } from "@sentry/cloudflare";
 import { createStackParser } from "@sentry/core";
 import { nodeStackLineParser } from "@sentry/core/server";
-import pkg from "../package.json";
 import type { Bindings } from "./platform/env.ts";
 import { scrubReport, scrubText } from "./platform/report-scrub.ts";
 import { type Reporter, type ReportTags, setReporter } from "./platform/telemetry.ts";
+import { APP_VERSION } from "./platform/version.ts";
 
 setAsyncLocalStorageAsyncContextStrategy();
 
@@ -52,7 +52,7 @@ export function sentryOptions(env: Bindings): CloudflareOptions {
   return {
     dsn: env.SENTRY_DSN,
     environment: env.ENVIRONMENT ?? "production",
-    release: `nodebyte-edge-api@${pkg.version}`,
+    release: `nodebyte-edge-api@${APP_VERSION}`,
     tracesSampleRate: sampleRate(env),
     // No client-report envelope per invocation for the transactions sampling dropped.
     sendClientReports: false,

@@ -1,10 +1,10 @@
 // GET /health: a DB round trip with latency and the queue bindings, in upstream's field names.
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import pkg from "../../../package.json";
 import { access } from "../../access/route-access.ts";
 import { jsonBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
+import { APP_VERSION } from "../../platform/version.ts";
 
 const HealthSchema = z
   .object({
@@ -59,7 +59,7 @@ export const healthRoutes = createRouter().openapi(route, async (c) => {
       : { status: "connected" as const, latencyMs },
     workers: { status: queuesOk ? ("running" as const) : ("degraded" as const), queues },
     service: "nodebyte-backend",
-    version: pkg.version,
+    version: APP_VERSION,
     timestamp: c.var.deps.now().toISOString(),
     checks: { database: dbError ? "error" : "ok", workers: queuesOk ? "ok" : "error", api: "ok" },
   };
