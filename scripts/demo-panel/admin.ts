@@ -7,6 +7,7 @@ import type { DemoPanelStats, Faults } from "./faults.ts";
 import type { LoggedRequest } from "./pipeline.ts";
 import type { MutablePanelData } from "./recreate.ts";
 import type { ServerRuntimes } from "./server-runtime.ts";
+import type { FakeWings } from "./wings.ts";
 
 export interface AdminHooks {
   faults: Faults;
@@ -17,6 +18,7 @@ export interface AdminHooks {
   requests(): LoggedRequest[];
   resetRequests(): void;
   runtime: ServerRuntimes;
+  wings: FakeWings;
   data: PanelData;
 }
 
@@ -106,6 +108,30 @@ export async function handleAdmin(
       try {
         const { id } = JSON.parse(await readBody(req)) as { id?: number };
         return json(200, hooks.runtime.consoleOf(Number(id)));
+      } catch (e) {
+        return json(400, { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    case "GET /__wings":
+      // The fake Wings' sockets (?server=<uuid>): open ones have closedAt null.
+      return json(
+        200,
+        hooks.wings.connections(new URL(req.url ?? "/", "http://x").searchParams.get("server") ?? undefined),
+      );
+    case "POST /__wings": {
+      // {op: "token-seconds", seconds, server?} | {op: "install", server, line} | {op: "error", server, detail}
+      try {
+        const b = JSON.parse(await readBody(req)) as Record<string, unknown>;
+        const server = typeof b.server === "string" ? b.server : undefined;
+        if (b.op === "token-seconds" && typeof b.seconds === "number")
+          hooks.wings.setTokenSeconds(b.seconds, server);
+        else if (b.op === "install" && server)
+          hooks.wings.broadcast(server, "install output", [String(b.line ?? "")]);
+        else if (b.op === "error" && server) hooks.wings.daemonError(server, String(b.detail ?? ""));
+        else if (b.op === "event" && server && typeof b.event === "string")
+          hooks.wings.broadcast(server, b.event, Array.isArray(b.args) ? b.args.map(String) : []);
+        else return json(400, { error: "op: token-seconds | install | error | event" });
+        return json(204);
       } catch (e) {
         return json(400, { error: e instanceof Error ? e.message : String(e) });
       }

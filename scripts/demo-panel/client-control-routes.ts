@@ -1,5 +1,5 @@
 // Demo panel: the Client API routes a customer's server control uses (panel 1.11 + Wings):
-// resources, power, console command (502 when offline), backups (2 per 600 s throttle as 429,
+// resources, websocket tokens (wings.ts serves the socket), power, console command (502 when offline), backups (2 per 600 s throttle as 429,
 // backup_limit as 400), files (list, contents, write) and startup variables (user_viewable /
 // user_editable, the egg's rules). 409 ServerStateConflictException for suspended, installing,
 // restoring servers and nodes in maintenance, as AuthenticateServerAccess answers it (a
@@ -115,6 +115,21 @@ export const CLIENT_CONTROL_ROUTES: readonly Route[] = [
         },
       });
     }, true),
+  ),
+  // WebsocketController: a 10-minute token for Wings (websocket.connect) and the socket's URL.
+  route(
+    "GET",
+    `${S}/websocket`,
+    withServer((c, s) => {
+      if (!c.wings.permissionsFor(s).some((p) => p === "*" || p === "websocket.connect")) {
+        return fail(
+          403,
+          "HttpException",
+          "You do not have permission to connect to this server's websocket.",
+        );
+      }
+      return reply({ data: c.wings.mint(s, c.url.origin) });
+    }),
   ),
   route(
     "POST",

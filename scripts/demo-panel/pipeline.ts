@@ -23,6 +23,7 @@ import { FixedWindowLimiter } from "./rate-limit.ts";
 import type { MutablePanelData } from "./recreate.ts";
 import { matchRoute } from "./routes.ts";
 import { type RuntimeTiming, ServerRuntimes } from "./server-runtime.ts";
+import { FakeWings } from "./wings.ts";
 
 /** One request as the panel received it (a test checks what reached the panel). */
 export interface LoggedRequest {
@@ -40,6 +41,8 @@ export interface PipelineConfig {
   clientLimit: number;
   clientKeyRootAdmin: boolean;
   runtimeTiming?: RuntimeTiming;
+  /** Lifetime of websocket tokens (WebsocketController: 600 s). */
+  websocketTokenSeconds?: number;
 }
 
 export function createPipeline(cfg: PipelineConfig) {
@@ -53,6 +56,7 @@ export function createPipeline(cfg: PipelineConfig) {
   const limiter = new FixedWindowLimiter();
   const timers = new Set<NodeJS.Timeout>();
   const runtime = new ServerRuntimes(data, cfg.runtimeTiming);
+  const wings = new FakeWings(data, runtime, clientOwner, cfg.websocketTokenSeconds);
   let requests: LoggedRequest[] = [];
   let stats = emptyStats();
   const hooks: AdminHooks = {
@@ -73,6 +77,7 @@ export function createPipeline(cfg: PipelineConfig) {
       requests = [];
     },
     runtime,
+    wings,
     data,
   };
   const send = (req: IncomingMessage, res: ServerResponse, r: Reply) => {
@@ -184,6 +189,7 @@ export function createPipeline(cfg: PipelineConfig) {
           body,
           rawBody: raw,
           runtime,
+          wings,
           url,
           linkBase,
           includes,
@@ -205,5 +211,5 @@ export function createPipeline(cfg: PipelineConfig) {
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
-  return { handle, hooks, faults, runtime, stopTimers };
+  return { handle, hooks, faults, runtime, wings, stopTimers };
 }

@@ -6,6 +6,7 @@ import type { PanelData } from "./data.ts";
 import type { Reply } from "./fractal.ts";
 import type { PageContext } from "./listing.ts";
 import type { ServerRuntimes } from "./server-runtime.ts";
+import type { FakeWings } from "./wings.ts";
 
 export interface RouteContext extends PageContext {
   data: PanelData;
@@ -17,6 +18,8 @@ export interface RouteContext extends PageContext {
   rawBody: string;
   /** What Wings holds per server (power state, files, backups). */
   runtime: ServerRuntimes;
+  /** The fake Wings websocket (tokens are minted for it). */
+  wings: FakeWings;
 }
 
 export interface Route {

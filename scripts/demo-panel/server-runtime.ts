@@ -37,6 +37,9 @@ export interface ServerRuntime {
   restoreFrom: RuntimeBackup | null;
 }
 
+/** What Wings would broadcast on a server's websocket (the fake Wings listens: wings.ts). */
+export type RuntimeListener = (s: Server, event: string, args: string[]) => void;
+
 export interface RuntimeTiming {
   /** How long a backup takes to finish (ms). */
   backupMs: number;
@@ -64,6 +67,7 @@ export class ServerRuntimes {
   private readonly data: PanelData;
   readonly timing: RuntimeTiming;
   private readonly clock: () => number;
+  private readonly listeners = new Set<RuntimeListener>();
 
   constructor(
     data: PanelData,
@@ -98,6 +102,21 @@ export class ServerRuntimes {
     return rt;
   }
 
+  /** Subscribes to the server events (status, console output); returns the unsubscribe. */
+  listen(fn: RuntimeListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(s: Server, event: string, args: string[]): void {
+    for (const fn of this.listeners) fn(s, event, args);
+  }
+
+  private line(s: Server, rt: ServerRuntime, text: string): void {
+    rt.console.push(text);
+    this.emit(s, "console output", [text]);
+  }
+
   private advance(s: Server, rt: ServerRuntime): void {
     const now = this.clock();
     for (const b of rt.backups) {
@@ -123,20 +142,24 @@ export class ServerRuntimes {
   power(s: Server, signal: string): void {
     const rt = this.of(s);
     if (signal === "start" || signal === "restart") {
+      this.emit(s, "status", ["starting"]);
       rt.state = "running";
       rt.startedAt = this.clock();
-      rt.console.push(signal === "start" ? "[demo] server started" : "[demo] server restarted");
+      this.line(s, rt, signal === "start" ? "[demo] server started" : "[demo] server restarted");
+      this.emit(s, "status", ["running"]);
     } else {
+      if (rt.state !== "offline") this.emit(s, "status", ["stopping"]);
       rt.state = "offline";
       rt.startedAt = null;
-      rt.console.push(signal === "kill" ? "[demo] server killed" : "[demo] server stopped");
+      this.line(s, rt, signal === "kill" ? "[demo] server killed" : "[demo] server stopped");
+      this.emit(s, "status", ["offline"]);
     }
   }
 
   command(s: Server, command: string): boolean {
     const rt = this.of(s);
     if (rt.state !== "running") return false;
-    rt.console.push(`> ${command}`);
+    this.line(s, rt, `> ${command}`);
     const log = "/logs/latest.log";
     rt.files.set(log, `${rt.files.get(log) ?? ""}> ${command}\n`);
     return true;

@@ -7,6 +7,7 @@ import type { DemoPanelStats, Faults } from "./faults.ts";
 import { createPipeline, type LoggedRequest } from "./pipeline.ts";
 import { createRng } from "./prng.ts";
 import type { RuntimeTiming, ServerRuntimes } from "./server-runtime.ts";
+import type { FakeWings } from "./wings.ts";
 
 export interface DemoPanelOptions {
   /** 0 (default) picks a free port. */
@@ -26,6 +27,8 @@ export interface DemoPanelOptions {
   clientKeyRootAdmin?: boolean;
   /** How long backups and restores take in the fake Wings (default 150 ms / 300 ms). */
   runtimeTiming?: RuntimeTiming;
+  /** Lifetime of the websocket tokens `GET …/websocket` mints (600 s, as the panel). */
+  websocketTokenSeconds?: number;
 }
 
 export interface DemoPanel {
@@ -42,6 +45,8 @@ export interface DemoPanel {
   requests(): LoggedRequest[];
   /** Per-server power state, files, backups and console. */
   runtime: ServerRuntimes;
+  /** The fake Wings websocket on the same port (`/api/servers/{uuid}/ws`). */
+  wings: FakeWings;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     clientLimit: opts.clientRateLimitPerMinute ?? opts.rateLimitPerMinute ?? 720,
     clientKeyRootAdmin: opts.clientKeyRootAdmin ?? false,
     runtimeTiming: opts.runtimeTiming,
+    websocketTokenSeconds: opts.websocketTokenSeconds,
   });
   const server = createServer((req, res) => {
     pipeline.handle(req, res).catch((e: unknown) => {
@@ -76,9 +82,14 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const origin = `http://${address.address}:${address.port}`;
+  // The fake Wings accepts upgrades whose Origin is the panel's own location.
+  server.on("upgrade", (req, socket, head) => {
+    if (!pipeline.wings.handleUpgrade(req, socket, head, origin)) socket.destroy();
+  });
   const { hooks } = pipeline;
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: origin,
     applicationKey,
     clientKey,
     data,
@@ -88,9 +99,11 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     resetRateLimits: hooks.resetRateLimits,
     requests: hooks.requests,
     runtime: pipeline.runtime,
+    wings: pipeline.wings,
     close: () =>
       new Promise<void>((resolve) => {
         pipeline.stopTimers();
+        pipeline.wings.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
