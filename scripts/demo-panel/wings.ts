@@ -222,7 +222,7 @@ export class FakeWings {
     });
   }
 
-  private inbound(s: Server, live: Live, text: string): void {
+  private inbound(s: Server, live: Live, text: string) {
     let msg: { event?: unknown; args?: unknown };
     try {
       msg = JSON.parse(text) as typeof msg;
