@@ -20,6 +20,7 @@ import { eventEndpointRoutes } from "./areas/notifications/event-endpoints.route
 import { webhookRoutes } from "./areas/notifications/webhooks.routes.ts";
 import { opsRoutes } from "./areas/ops/ops.routes.ts";
 import { realtimeRoutes } from "./areas/realtime/realtime.routes.ts";
+import { consoleRoutes } from "./areas/servers/console.routes.ts";
 import { serverDataRoutes } from "./areas/servers/server-data.routes.ts";
 import { serverRoutes } from "./areas/servers/servers.routes.ts";
 import { settingsRoutes } from "./areas/settings/settings.routes.ts";
@@ -65,6 +66,7 @@ export function createApp() {
   app.route("/", syncStreamRoutes);
   app.route("/", serverRoutes);
   app.route("/", serverDataRoutes);
+  app.route("/", consoleRoutes);
   app.route("/", realtimeRoutes);
   app.route("/", hytaleOauthRoutes);
   app.route("/", hytaleAccountRoutes);

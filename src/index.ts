@@ -4,6 +4,7 @@
 // evaluated.
 import { createApp } from "./app.ts";
 import { RealtimeHub as RealtimeHubObject } from "./areas/realtime/hub.do.ts";
+import { ConsoleRelay as ConsoleRelayObject } from "./areas/servers/console-relay.do.ts";
 import { reportingDurableObject } from "./durable-object-reports.ts";
 import { CRON_SCHEDULE, JOB_TABLES } from "./jobs.ts";
 import type { Bindings } from "./platform/env.ts";
@@ -19,6 +20,8 @@ export const RealtimeHub = reportingDurableObject(RealtimeHubObject, "RealtimeHu
 export type RealtimeHub = RealtimeHubObject;
 export const HytaleGrant = reportingDurableObject(HytaleGrantObject, "HytaleGrant");
 export type HytaleGrant = HytaleGrantObject;
+export const ConsoleRelay = reportingDurableObject(ConsoleRelayObject, "ConsoleRelay");
+export type ConsoleRelay = ConsoleRelayObject;
 
 const app = createApp();
 

@@ -70,6 +70,8 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
     rateLimitPerMinute: 100_000,
     // A restore long enough that a suite sees the server refuse actions while it runs.
     runtimeTiming: { backupMs: 150, restoreMs: 2_500 },
+    // As in production the client key is an admin's: its websocket tokens carry the admin.* rights.
+    clientKeyRootAdmin: true,
   });
   project.provide("controlPanelUrl", controlPanel.url);
   project.provide("controlPanelApplicationKey", controlPanel.applicationKey);

@@ -120,6 +120,7 @@ export async function handleAdmin(
       );
     case "POST /__wings": {
       // {op: "token-seconds", seconds, server?} | {op: "install", server, line} | {op: "error", server, detail}
+      // | {op: "event", server, event, args} | {op: "drop", server} (a Wings restart)
       try {
         const b = JSON.parse(await readBody(req)) as Record<string, unknown>;
         const server = typeof b.server === "string" ? b.server : undefined;
@@ -128,9 +129,10 @@ export async function handleAdmin(
         else if (b.op === "install" && server)
           hooks.wings.broadcast(server, "install output", [String(b.line ?? "")]);
         else if (b.op === "error" && server) hooks.wings.daemonError(server, String(b.detail ?? ""));
+        else if (b.op === "drop" && server) hooks.wings.drop(server);
         else if (b.op === "event" && server && typeof b.event === "string")
           hooks.wings.broadcast(server, b.event, Array.isArray(b.args) ? b.args.map(String) : []);
-        else return json(400, { error: "op: token-seconds | install | error | event" });
+        else return json(400, { error: "op: token-seconds | install | error | event | drop" });
         return json(204);
       } catch (e) {
         return json(400, { error: e instanceof Error ? e.message : String(e) });

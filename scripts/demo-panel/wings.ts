@@ -325,6 +325,12 @@ export class FakeWings {
     }
   }
 
+  /** Closes every socket of a server, as a Wings restart would. */
+  drop(server: string): void {
+    for (const live of [...this.live])
+      if (live.record.server === server) live.socket.close(1001, "going away");
+  }
+
   /** Every socket seen (open ones have closedAt null), oldest first. */
   connections(server?: string): WingsConnection[] {
     return this.history.filter((c) => !server || c.server === server).map((c) => ({ ...c }));

@@ -38,6 +38,7 @@ export function hubEvents(stubs: Stubs, waitUntil: (p: Promise<unknown>) => void
 export type RateLimiterStub = ReturnType<Env["RATE_LIMITER"]["getByName"]>;
 export type RealtimeHubStub = ReturnType<Env["REALTIME_HUB"]["getByName"]>;
 export type HytaleGrantStub = ReturnType<Env["HYTALE_GRANT"]["getByName"]>;
+export type ConsoleRelayStub = ReturnType<Env["CONSOLE_RELAY"]["getByName"]>;
 
 /** Durable Object stubs, made only when asked for. */
 export interface Stubs {
@@ -46,6 +47,8 @@ export interface Stubs {
   realtimeHub(topic: string): RealtimeHubStub;
   /** The one writer of a Hytale account's tokens. */
   hytaleGrant(accountId: string): HytaleGrantStub;
+  /** The console relay of one server (our server id). */
+  consoleRelay(serverId: string): ConsoleRelayStub;
 }
 
 export interface Deps {
@@ -111,6 +114,7 @@ export function createDeps(config: Config, init: DepsInit = {}): Deps {
     rateLimiter: (name) => config.rateLimiter.getByName(name),
     realtimeHub: (topic) => config.realtimeHub.getByName(topic),
     hytaleGrant: (accountId) => config.hytaleGrant.getByName(accountId),
+    consoleRelay: (serverId) => config.consoleRelay.getByName(serverId),
   };
   return {
     db: getDb(config),

@@ -84,6 +84,12 @@ const realtimeHubBinding = z.custom<Env["REALTIME_HUB"]>(
   "durable object binding missing",
 );
 
+const consoleRelayBinding = z.custom<Env["CONSOLE_RELAY"]>(
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as DurableObjectNamespace).idFromName === "function",
+  "durable object binding missing",
+);
+
 const configSchema = z
   .object({
     ENVIRONMENT: z.enum(["production", "development", "test"]).default("production"),
@@ -130,6 +136,7 @@ const configSchema = z
     RATE_LIMITER: rateLimiterBinding,
     REALTIME_HUB: realtimeHubBinding,
     HYTALE_GRANT: hytaleGrantBinding,
+    CONSOLE_RELAY: consoleRelayBinding,
   })
   .superRefine((c, ctx) => {
     if (!c.JWT_SECRET && !c.NEXTAUTH_SECRET) {
@@ -198,6 +205,8 @@ export interface Config {
   realtimeHub: Env["REALTIME_HUB"];
   /** One HytaleGrant object per linked Hytale account (the single writer of its tokens). */
   hytaleGrant: Env["HYTALE_GRANT"];
+  /** One ConsoleRelay object per server (src/areas/servers/console-relay.do.ts). */
+  consoleRelay: Env["CONSOLE_RELAY"];
 }
 
 export const DEFAULT_CORS_ORIGINS = ["http://localhost:3000", "https://nodebyte.host"];
@@ -258,6 +267,7 @@ function toConfig(p: ParsedConfig): Config {
     rateLimiter: p.RATE_LIMITER,
     realtimeHub: p.REALTIME_HUB,
     hytaleGrant: p.HYTALE_GRANT,
+    consoleRelay: p.CONSOLE_RELAY,
   };
 }
 
