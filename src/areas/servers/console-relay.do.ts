@@ -145,9 +145,11 @@ export class ConsoleRelay extends DurableObject<Bindings> {
   }
 
   private async saveTarget(t: Target): Promise<void> {
-    const ring = await keyRing(this.deps.config);
-    const sealed = await encryptSecret(ring, JSON.stringify(t.conn), `console:${t.serverId}`);
     this.target = t;
+    const ring = await keyRing(this.deps.config);
+    // Without an encryption key (never in production) the connection stays in memory only.
+    if (!ring.primary) return;
+    const sealed = await encryptSecret(ring, JSON.stringify(t.conn), `console:${t.serverId}`);
     await this.ctx.storage.put({ serverId: t.serverId, uuid: t.uuid, conn: sealed });
   }
 
