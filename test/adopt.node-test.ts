@@ -158,6 +158,17 @@ describe("db:adopt on an upstream-shaped database", () => {
       new Date(opaque.updated_at).getTime() + 2 * 3_600_000,
     );
 
+    // game-session tokens: encrypted in place, bound to their column and account
+    for (const s of await rows(
+      `select account_id::text, session_token, identity_token from hytale_game_sessions`,
+    )) {
+      assert.match(s.session_token, /^enc:v2:/);
+      assert.match(s.identity_token, /^enc:v2:/);
+      const at = (c: string) => `hytale_game_sessions.${c}:${s.account_id}`;
+      assert.match(await decryptSecret(ring, s.identity_token, at("identity_token")), /^identity-/);
+      assert.ok((await decryptSecret(ring, s.session_token, at("session_token"))).length > 0);
+    }
+
     // Hytale grants: plaintext tokens encrypted bound to their account, hash and grant start filled
     const grants = Object.fromEntries(
       (await rows(`select * from hytale_oauth_tokens`)).map((r) => [r.account_id, r]),

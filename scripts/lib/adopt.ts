@@ -256,6 +256,59 @@ async function convertGameSessions(query: Query, steps: Step[]) {
   });
 }
 
+/**
+ * Game-session tokens upstream kept in plaintext: encrypted in place, bound to their column and
+ * account as src/services/hytale/game-sessions.ts reads them (a session keeps working: the game
+ * server holds its own copy, and the backend's is what it deletes upstream at the end).
+ */
+async function convertGameSessionTokens(
+  query: Query,
+  ring: KeyRing | undefined,
+  steps: Step[],
+  blockers: Blocker[],
+) {
+  if (!(await tableExists(query, "hytale_game_sessions"))) return;
+  const rows = await query(
+    `select id::text as id, account_id::text as account_id, session_token, identity_token from hytale_game_sessions
+     where (session_token <> '' and session_token not like 'enc:v2:%') or (identity_token <> '' and identity_token not like 'enc:v2:%')
+     order by id`,
+  );
+  if (!rows.length) return;
+  if (!ring?.primary) {
+    blockers.push({
+      what: `hytale_game_sessions: ${rows.length} sessions must be encrypted: set ENCRYPTION_KEY for db:adopt`,
+    });
+    return;
+  }
+  const sql: string[] = [];
+  for (const r of rows) {
+    const id = String(r.id);
+    const sets: string[] = [];
+    try {
+      for (const column of ["session_token", "identity_token"] as const) {
+        const stored = String(r[column] ?? "");
+        if (stored === "" || stored.startsWith("enc:v2:")) continue;
+        const place = `hytale_game_sessions.${column}:${String(r.account_id)}`;
+        const plain = await decryptSecret(ring, stored);
+        const sealed = await encryptSecret(ring, plain, place);
+        if ((await decryptSecret(ring, sealed, place)) !== plain)
+          throw new Error(`${place}: did not round-trip`);
+        sets.push(`${column} = '${sealed}'`);
+      }
+    } catch (err) {
+      blockers.push({ what: `hytale_game_sessions ${id}: ${(err as Error).message}` });
+      continue;
+    }
+    sql.push(`UPDATE hytale_game_sessions SET ${sets.join(", ")} WHERE id = '${id}'`);
+  }
+  if (!sql.length) return;
+  steps.push({
+    kind: "data",
+    what: `hytale_game_sessions: ${sql.length} sessions' plaintext tokens encrypted in place, bound to their account`,
+    sql,
+  });
+}
+
 /** Upstream runs never finished (and only PENDING/RUNNING may be active, one at a time). */
 async function settleUpstreamRuns(query: Query, steps: Step[]) {
   if (!(await tableExists(query, "sync_logs"))) return;
@@ -459,6 +512,7 @@ export async function adopt(client: pg.Client, opts: AdoptOptions): Promise<Adop
     await convertSecrets(query, ring, data, report.blockers);
     await convertSessions(query, now, data);
     await convertGameSessions(query, data);
+    await convertGameSessionTokens(query, ring, data, report.blockers);
     await normalizeSyncMetadata(query, data);
     await convertHytaleTokens(query, ring, data, report.blockers);
     for (const [key, value] of Object.entries(opts.set ?? {})) {
