@@ -1,7 +1,7 @@
 // A WebSocket client for the realtime tests: ticket → upgrade through the Worker's real fetch
 // handler → frames collected in order, with waits for a frame or for the close.
 import { expect } from "vitest";
-import type { Frame } from "../src/areas/realtime/protocol.ts";
+import type { Frame } from "../src/services/realtime/protocol.ts";
 import { call, callJson } from "./helpers.ts";
 import { bearer } from "./users.ts";
 

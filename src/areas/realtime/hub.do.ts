@@ -11,7 +11,7 @@ import { getDb } from "../../platform/db/client.ts";
 import { chatMessages } from "../../platform/db/schema/index.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
 import { log } from "../../platform/log.ts";
-import { CLOSE, type Frame, HUB_HEADERS, LIMITS, PING, PONG } from "./protocol.ts";
+import { CLOSE, type Frame, HUB_HEADERS, LIMITS, PING, PONG } from "../../services/realtime/protocol.ts";
 
 /** Per-socket state, kept in the attachment (≤ 16 KiB) so it survives hibernation. */
 interface Attachment {

@@ -19,8 +19,16 @@ import {
 import { isAdminUser } from "../../platform/principal.ts";
 import { createRouter } from "../../platform/router.ts";
 import { auditInsert } from "../../services/audit/audit.ts";
+import {
+  CHAT_KINDS,
+  CLOSE,
+  HUB_HEADERS,
+  LIMITS,
+  PING,
+  TOPIC_RE,
+  topicKind,
+} from "../../services/realtime/protocol.ts";
 import { publish } from "../../services/realtime/publish.ts";
-import { CHAT_KINDS, CLOSE, HUB_HEADERS, LIMITS, PING, TOPIC_RE, topicKind } from "./protocol.ts";
 import { activeBan, authorizeTopic, displayName } from "./topic-access.ts";
 
 const ticketPurpose = (topic: string) => `rt:${topic}`;

@@ -10,9 +10,9 @@ import { callJson, testDb, testDeps, testEnv, uid } from "../../../test/helpers.
 import { connect, ticket, upgrade } from "../../../test/realtime-client.ts";
 import { bearer, createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import { chatChannels, chatMessages, servers, supportTickets } from "../../platform/db/schema/index.ts";
+import { CLOSE, LIMITS } from "../../services/realtime/protocol.ts";
 import { publish } from "../../services/realtime/publish.ts";
 import type { RealtimeHub } from "./hub.do.ts";
-import { CLOSE, LIMITS } from "./protocol.ts";
 
 const hub = (topic: string) =>
   (env as unknown as { REALTIME_HUB: DurableObjectNamespace<RealtimeHub> }).REALTIME_HUB.getByName(topic);

@@ -14,7 +14,7 @@ import {
 } from "../../platform/db/schema/index.ts";
 import { AppError } from "../../platform/errors.ts";
 import { isAdminUser } from "../../platform/principal.ts";
-import { CHAT_KINDS, TOPIC_RE, topicKind } from "./protocol.ts";
+import { CHAT_KINDS, TOPIC_RE, topicKind } from "../../services/realtime/protocol.ts";
 
 export interface TopicGrant {
   topic: string;

@@ -27,21 +27,36 @@ function casAndUpdate(syncId: string, seq: number, next: ChainState, set: SQL): 
     )
     update sync_logs set ${set}, "updatedAt" = now()
     where id = ${syncId} and status in ('PENDING', 'RUNNING') and exists (select 1 from cas)
-    returning id`;
+    returning id, status, "itemsTotal", "itemsSynced", metadata`;
 }
 
 export type CommitOutcome = "advanced" | "lost" | "inactive";
 
-async function commit(db: Database, syncId: string, statements: SQL[], last: SQL): Promise<CommitOutcome> {
+/** The log as the commit left it: the SSE stream's payload, carried in the live event (no read per viewer). */
+export interface CommittedLog {
+  id: string;
+  status: string;
+  itemsTotal: number;
+  itemsSynced: number;
+  metadata: Record<string, unknown>;
+}
+
+async function commit(
+  db: Database,
+  syncId: string,
+  statements: SQL[],
+  last: SQL,
+): Promise<{ outcome: CommitOutcome; log?: CommittedLog }> {
   try {
     const results = await db.batch([
       db.execute(guard(syncId)),
       ...statements.map((s) => db.execute(s)),
       db.execute(last),
     ]);
-    return (results[results.length - 1]?.rows.length ?? 0) > 0 ? "advanced" : "lost";
+    const row = results[results.length - 1]?.rows[0] as CommittedLog | undefined;
+    return row ? { outcome: "advanced", log: { ...row, metadata: row.metadata ?? {} } } : { outcome: "lost" };
   } catch (err) {
-    if (isInactiveRun(err)) return "inactive";
+    if (isInactiveRun(err)) return { outcome: "inactive" };
     throw err;
   }
 }
@@ -55,7 +70,7 @@ export function commitPage(
   statements: SQL[],
   processed: number,
   failed = 0,
-): Promise<CommitOutcome> {
+): Promise<{ outcome: CommitOutcome; log?: CommittedLog }> {
   const progressSql = sql`jsonb_build_object('progress', greatest(coalesce((metadata->>'progress')::int, 0), ${plan.progress}))
       || ${metadataPatch({ ...plan.patch, progress: undefined })}`;
   const set = sql`status = 'RUNNING', "itemsSynced" = "itemsSynced" + ${processed}, "itemsFailed" = "itemsFailed" + ${failed},
@@ -83,5 +98,5 @@ export function commitCompletion(
         completed_at: nowSeconds,
         lastUpdated: nowSeconds,
       })} || ${extra}`;
-  return commit(db, syncId, sweeps, casAndUpdate(syncId, chain.seq, done, set));
+  return commit(db, syncId, sweeps, casAndUpdate(syncId, chain.seq, done, set)).then((r) => r.outcome);
 }

@@ -149,9 +149,16 @@ export async function advanceRun(
   processed: number,
   failed = 0,
 ): Promise<CommitOutcome> {
-  const outcome = await commitPage(deps.db, syncId, chain, plan, statements, processed, failed);
+  const { outcome, log } = await commitPage(deps.db, syncId, chain, plan, statements, processed, failed);
   if (outcome === "advanced") {
-    deps.events.publish("sync.progress", { syncLogId: syncId, ...plan.patch, processed });
+    // `log` and `seq` let the SSE stream render from the event alone (src/areas/sync/sync-stream.ts).
+    deps.events.publish("sync.progress", {
+      syncLogId: syncId,
+      ...plan.patch,
+      processed,
+      seq: plan.after.seq,
+      log,
+    });
   }
   return outcome;
 }

@@ -1,4 +1,5 @@
-// The realtime wire protocol shared by the hub object, the routes and the tests: frame shape,
+// The realtime wire protocol shared by the hub object (src/areas/realtime), its subscribers in the
+// Worker (subscribe.ts), the routes and the tests: frame shape,
 // topic grammar, close codes and the default limits (docs/realtime.md describes them).
 
 /** One frame on the wire. `offset` is the topic's position: history frames advance it, presence and errors carry the current one. */
