@@ -106,8 +106,12 @@ async function openMany(t: Target, topic: string, n: number, onFrame: (i: number
   }
   sockets.forEach((ws, i) => {
     ws.addEventListener("message", (e) => {
-      const f = JSON.parse(String(e.data)) as { type: string; data?: { seq?: number } };
-      if (f.type === "bench" && typeof f.data?.seq === "number") onFrame(i, f.data.seq);
+      type F = { type: string; data?: { seq?: number }; frames?: F[] };
+      const m = JSON.parse(String(e.data)) as F;
+      // Frames flushed together arrive as one `batch` message (docs/realtime.md).
+      for (const f of m.type === "batch" ? (m.frames ?? []) : [m]) {
+        if (f.type === "bench" && typeof f.data?.seq === "number") onFrame(i, f.data.seq);
+      }
     });
   });
   return sockets;

@@ -1,13 +1,15 @@
 // A WebSocket client for the realtime tests: ticket → upgrade through the Worker's real fetch
 // handler → frames collected in order, with waits for a frame or for the close.
 import { expect } from "vitest";
-import type { Frame } from "../src/services/realtime/protocol.ts";
+import { type Frame, framesOf } from "../src/services/realtime/protocol.ts";
 import { call, callJson } from "./helpers.ts";
 import { bearer } from "./users.ts";
 
 export interface RtClient {
   ws: WebSocket;
   frames: Frame[];
+  /** Socket messages received (a batch is one message carrying several frames). */
+  messages: number;
   closed: { code: number; reason: string } | undefined;
   /** Waits for the first collected frame (from index `from`) matching `pred`. */
   next(pred: (f: Frame) => boolean, timeoutMs?: number, from?: number): Promise<Frame>;
@@ -42,10 +44,10 @@ async function until<T>(check: () => T | undefined, timeoutMs: number, what: str
 }
 
 /** Opens a socket on `topic` as the token's user (asserting the upgrade succeeds). */
-export async function connect(token: string, topic: string, since?: number): Promise<RtClient> {
+export async function connect(token: string, topic: string, since?: number, extra = ""): Promise<RtClient> {
   const t = await ticket(token, topic);
   expect(t.res.status, t.text).toBe(200);
-  const res = await upgrade(since === undefined ? t.body.url : `${t.body.url}&since=${since}`);
+  const res = await upgrade(`${since === undefined ? t.body.url : `${t.body.url}&since=${since}`}${extra}`);
   expect(res.status, res.status === 101 ? "" : await res.text()).toBe(101);
   const ws = res.webSocket;
   if (!ws) throw new Error("no webSocket on the 101 answer");
@@ -53,6 +55,7 @@ export async function connect(token: string, topic: string, since?: number): Pro
   const client: RtClient = {
     ws,
     frames: [],
+    messages: 0,
     closed: undefined,
     next(pred, timeoutMs = 15_000, from = 0) {
       return until(() => client.frames.slice(from).find(pred), timeoutMs, "a frame");
@@ -73,7 +76,9 @@ export async function connect(token: string, topic: string, since?: number): Pro
   };
   ws.addEventListener("message", (e) => {
     const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
-    client.frames.push(JSON.parse(text) as Frame);
+    const message = JSON.parse(text) as Frame;
+    client.messages++;
+    client.frames.push(...framesOf(message));
   });
   ws.addEventListener("close", (e) => {
     client.closed = { code: e.code, reason: e.reason };

@@ -7,6 +7,7 @@
 // The Worker has authenticated and authorized the caller before forwarding: the hub trusts the
 // x-rt-* headers it sets (clients cannot reach the object directly).
 import { DurableObject } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { getDb } from "../../platform/db/client.ts";
 import { chatMessages } from "../../platform/db/schema/index.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
@@ -27,6 +28,8 @@ interface Attachment {
   t: number;
   tu: number;
   x: number;
+  /** wants `analytics` frames (dashboards), throttled to one per ANALYTICS_MS */
+  an?: boolean;
 }
 
 export interface HubLimits {
@@ -42,6 +45,24 @@ export interface PresenceEntry {
   connections: number;
 }
 
+interface AuditRow {
+  id: string;
+  action: string;
+  actorType: string;
+  actorId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** The tag of sockets that asked for throttled analytics frames. */
+const ANALYTICS_TAG = "an";
+
+/** How far back each audit read overlaps the previous one, and how many rows one read takes. */
+const AUDIT_OVERLAP_MS = 10_000;
+const AUDIT_TAIL_MAX = 200;
+
 function safeDecode(v: string): string {
   try {
     return decodeURIComponent(v);
@@ -56,6 +77,13 @@ function jsonError(status: number, code: string, error: string, requestId: strin
 
 export class RealtimeHub extends DurableObject {
   private readonly sql: SqlStorage;
+  /** History frames appended but not yet sent (one flush sends them in one message per socket). */
+  private outbox: string[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Analytics waiting for the next throttled frame (latest value per key wins). */
+  private readonly analytics = new Map<string, Record<string, unknown> | null>();
+  private analyticsTimer: ReturnType<typeof setTimeout> | null = null;
+  private analyticsSentAt = 0;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -116,8 +144,79 @@ export class RealtimeHub extends DurableObject {
     this.setMeta("offset", String(offset));
     this.sql.exec("INSERT INTO frames (off, frame) VALUES (?, ?)", offset, text);
     this.sql.exec("DELETE FROM frames WHERE off <= ?", offset - LIMITS.historyMax);
-    this.broadcast(text);
+    this.enqueue(text);
+    this.noteTopicAnalytics();
     return frame;
+  }
+
+  /**
+   * Broadcast batching: a history frame waits up to BATCH_MS for others (concurrent publishes, a
+   * page of audit rows), then one flush sends them to every socket — one frame as itself, several
+   * as one `batch` message built from the already-serialised texts (never re-serialised per
+   * socket). The timer lives only while frames are pending (≤ BATCH_MS), so it never keeps an
+   * idle object awake; anything sent outside the batch (welcome, presence, errors, closes) flushes
+   * first, so no socket sees frames out of offset order.
+   */
+  private enqueue(text: string): void {
+    this.outbox.push(text);
+    if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), LIMITS.batchMs);
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.outbox.length === 0) return;
+    const texts = this.outbox;
+    this.outbox = [];
+    const msg =
+      texts.length === 1
+        ? (texts[0] as string)
+        : `{"type":"batch","topic":${JSON.stringify(this.topic())},"frames":[${texts.join(",")}]}`;
+    this.broadcast(msg);
+  }
+
+  // --- throttled analytics ---------------------------------------------------------------
+
+  /**
+   * The topic's own figures (sockets, users, offset) changed: the next analytics frame carries
+   * them, computed when it is sent (≤ 4/s), not per event. Cheap when no dashboard asked: a tag lookup.
+   */
+  private noteTopicAnalytics(): void {
+    if (this.ctx.getWebSockets(ANALYTICS_TAG).length === 0) return;
+    this.queueAnalytics("topic", null);
+  }
+
+  /**
+   * Coalesces an analytics value (latest per key) into the next `analytics` frame, sent to the
+   * sockets that asked for them (`analytics=1`) at most once per ANALYTICS_MS: a dashboard on a
+   * weak device gets a few updates a second however many events there are. The timer is armed
+   * only while a value is pending and never for longer than ANALYTICS_MS.
+   */
+  private queueAnalytics(key: string, data: Record<string, unknown> | null): void {
+    this.analytics.set(key, data);
+    if (this.analyticsTimer !== null) return;
+    const wait = Math.max(0, this.analyticsSentAt + LIMITS.analyticsMs - Date.now());
+    this.analyticsTimer = setTimeout(() => this.flushAnalytics(), wait);
+  }
+
+  private flushAnalytics(): void {
+    this.analyticsTimer = null;
+    if (this.analytics.size === 0) return;
+    const watchers = this.ctx.getWebSockets(ANALYTICS_TAG);
+    if (this.analytics.has("topic")) {
+      const all = this.sockets();
+      this.analytics.set("topic", {
+        sockets: all.length,
+        users: new Set(all.map((x) => x.a.u)).size,
+        offset: this.offset(),
+      });
+    }
+    const text = this.ephemeral("analytics", Object.fromEntries(this.analytics));
+    this.analytics.clear();
+    this.analyticsSentAt = Date.now();
+    for (const ws of watchers) this.send(ws, text);
   }
 
   private frames(afterOffset: number, limit: number): Frame[] {
@@ -159,8 +258,9 @@ export class RealtimeHub extends DurableObject {
     }
   }
 
-  /** A frame that does not advance the offset (presence, errors, welcome). */
+  /** A frame that does not advance the offset (presence, errors, welcome); pending history goes first. */
   private ephemeral(type: string, data: Record<string, unknown>): string {
+    this.flush();
     const frame: Frame = {
       type,
       topic: this.topic(),
@@ -191,6 +291,7 @@ export class RealtimeHub extends DurableObject {
   }
 
   private closeSocket(ws: WebSocket, code: number, reason: string): void {
+    this.flush();
     const a = ws.deserializeAttachment() as Attachment | null;
     try {
       ws.close(code, reason);
@@ -208,10 +309,63 @@ export class RealtimeHub extends DurableObject {
     this.broadcast(this.ephemeral("presence.leave", { user: { id: a.u, name: a.n, role: a.r } }), ws);
   }
 
+  /** The `admin` topic also tails the audit trail while someone watches (auditTail), so it sweeps more often. */
+  private sweepEvery(): number {
+    return this.topic() === "admin" ? LIMITS.auditTailMs : LIMITS.sweepMs;
+  }
+
   private async ensureAlarm(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + LIMITS.sweepMs);
+      if (this.topic() === "admin" && this.meta("auditCursor") === undefined) {
+        this.setMeta("auditCursor", JSON.stringify({ at: new Date().toISOString(), ids: [] }));
+      }
+      await this.ctx.storage.setAlarm(Date.now() + this.sweepEvery());
     }
+  }
+
+  /**
+   * Audit rows committed since the last look, as `audit` frames on `admin`: read by the alarm
+   * only while admin sockets are open (nobody watching → no alarm → no reads), never a write per
+   * event. Rows are ordered by createdAt (a transaction's start), so the read overlaps the last
+   * AUDIT_OVERLAP_MS and skips ids already sent: a long transaction committing late is not lost.
+   */
+  private async auditTail(): Promise<void> {
+    const cursor = JSON.parse(this.meta("auditCursor") ?? "null") as { at: string; ids: string[] } | null;
+    const from = cursor ? new Date(new Date(cursor.at).getTime() - AUDIT_OVERLAP_MS) : new Date();
+    const seen = new Set(cursor?.ids ?? []);
+    let rows: AuditRow[];
+    try {
+      rows = (
+        await getDb(getConfig(this.env as unknown as Bindings)).execute(sql`
+          select id, action, "actorType", "actorId", "targetType", "targetId", details,
+            to_char("createdAt" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
+          from audit_logs where "createdAt" > ${from.toISOString()}::timestamptz
+          order by "createdAt", id limit ${AUDIT_TAIL_MAX}`)
+      ).rows.map((r) => ({ ...(r as unknown as AuditRow), id: String(r.id) }));
+    } catch (err) {
+      log("warn", "realtime: audit tail failed", { error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    let at = cursor?.at ?? from.toISOString();
+    const recent: string[] = [];
+    for (const r of rows) {
+      const created = new Date(r.createdAt).toISOString();
+      if (created > at) at = created;
+      recent.push(r.id);
+      if (seen.has(r.id)) continue;
+      this.append("audit", {
+        id: r.id,
+        action: r.action,
+        actor: { type: r.actorType, id: r.actorId },
+        target: r.targetType ? { type: r.targetType, id: r.targetId } : null,
+        details: r.details ?? {},
+        at: created,
+      });
+    }
+    // Ids inside the overlap window are remembered so the next read skips them.
+    const keep = new Date(new Date(at).getTime() - AUDIT_OVERLAP_MS).toISOString();
+    const ids = rows.filter((r) => new Date(r.createdAt).toISOString() >= keep).map((r) => r.id);
+    this.setMeta("auditCursor", JSON.stringify({ at, ids: ids.length ? ids : recent.slice(-50) }));
   }
 
   // --- handlers --------------------------------------------------------------------------
@@ -226,6 +380,8 @@ export class RealtimeHub extends DurableObject {
     const userId = h.get(HUB_HEADERS.user) ?? "";
     if (!topic || !userId) return jsonError(400, "INVALID_REQUEST", "Missing hub headers", requestId);
     if (this.meta("topic") !== topic) this.setMeta("topic", topic);
+    // Pending frames go out before this socket joins: they are in its welcome already.
+    this.flush();
     const now = Date.now();
     if (this.isKicked(userId, now)) return jsonError(403, "FORBIDDEN", "banned", requestId);
     const limits = this.limits();
@@ -245,9 +401,10 @@ export class RealtimeHub extends DurableObject {
       t: limits.burst,
       tu: now,
       x: 0,
+      ...(h.get(HUB_HEADERS.analytics) === "1" ? { an: true } : {}),
     };
     const firstOfUser = !this.sockets().some((s) => s.a.u === userId);
-    this.ctx.acceptWebSocket(server, [`u:${userId}`]);
+    this.ctx.acceptWebSocket(server, a.an ? [`u:${userId}`, ANALYTICS_TAG] : [`u:${userId}`]);
     server.serializeAttachment(a);
 
     const current = this.offset();
@@ -278,6 +435,7 @@ export class RealtimeHub extends DurableObject {
     if (firstOfUser) {
       this.broadcast(this.ephemeral("presence.join", { user: { id: a.u, name: a.n, role: a.r } }), server);
     }
+    this.noteTopicAnalytics();
     await this.ensureAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -390,7 +548,9 @@ export class RealtimeHub extends DurableObject {
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       if (now - Math.max(a.s, pinged) > LIMITS.idleMs) this.closeSocket(ws, CLOSE.IDLE, "idle");
     }
-    if (this.sockets().length > 0) await this.ctx.storage.setAlarm(now + LIMITS.sweepMs);
+    if (this.topic() === "admin" && this.sockets().length > 0) await this.auditTail();
+    if (this.sockets().length > 0) await this.ctx.storage.setAlarm(now + this.sweepEvery());
+    else if (this.topic() === "admin") this.sql.exec("DELETE FROM meta WHERE k = 'auditCursor'");
   }
 
   // --- RPC (from the Worker and services) --------------------------------------------------
@@ -404,6 +564,12 @@ export class RealtimeHub extends DurableObject {
     if (this.meta("topic") !== topic) this.setMeta("topic", topic);
     const frame = this.append(type, data);
     return { offset: frame.offset, id: frame.id };
+  }
+
+  /** A dashboard figure (latest value per key wins), sent with the next throttled `analytics` frame; not history. */
+  async publishAnalytics(topic: string, key: string, data: Record<string, unknown>): Promise<void> {
+    if (this.meta("topic") !== topic) this.setMeta("topic", topic);
+    this.queueAnalytics(key, data);
   }
 
   /** Closes a user's sockets here at once and refuses them until `until` (epoch ms; null = until lifted). */

@@ -6,8 +6,16 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { call, eventually, testDb } from "../../../test/helpers.ts";
+import { mutatePanel, panelAll } from "../../../test/panel.ts";
 import { connect } from "../../../test/realtime-client.ts";
-import { admin, finished, syncSuiteHooks, trigger } from "../../../test/sync-helpers.ts";
+import {
+  admin,
+  finished,
+  fullSync,
+  type PServer,
+  syncSuiteHooks,
+  trigger,
+} from "../../../test/sync-helpers.ts";
 import type { Frame } from "../../services/realtime/protocol.ts";
 import type { RealtimeHub } from "./hub.do.ts";
 
@@ -35,7 +43,10 @@ describe("sync progress on the hub", () => {
       ...(welcome.data.frames as Frame[]),
       ...live.frames.filter((f) => f.type.startsWith("sync.")),
     ];
-    expect(frames.map((f) => f.offset)).toEqual(frames.map((_, i) => i + 1));
+    expect(
+      frames.map((f) => f.offset),
+      JSON.stringify([welcome.offset, live.frames.map((f) => [f.type, f.offset])]),
+    ).toEqual(frames.map((_, i) => i + 1));
     expect(frames[0]?.type).toBe("sync.started");
     expect(frames.at(-1)).toMatchObject({
       type: "sync.finished",
@@ -202,4 +213,36 @@ describe("the SSE stream fed from the hub", () => {
       await finished(t.sync_log_id);
     }
   });
+});
+
+describe("server state learned by the sync", () => {
+  it("publishes server.state on server:{uuid} and admin when the panel changed a server's state", async () => {
+    await fullSync();
+    const [target] = await panelAll<PServer>("/servers");
+    if (!target) throw new Error("the demo panel has no servers");
+    const watcher = await connect(admin.token, `server:${target.uuid}`);
+    const dash = await connect(admin.token, "admin", (await hub("admin").stats()).offset);
+    // The demo panel keeps suspension in `status` (its listing derives `suspended` from it).
+    const wasSuspended = target.suspended || target.status === "suspended";
+    await mutatePanel("updateServer", target.id, { status: wasSuspended ? null : "suspended" });
+    try {
+      await fullSync();
+      const f = await watcher.next((x) => x.type === "server.state");
+      expect(f.data).toMatchObject({
+        serverUuid: target.uuid,
+        status: wasSuspended ? "online" : "suspended",
+        source: "sync",
+      });
+      expect(f.data.previous).not.toBe(f.data.status);
+      await dash.next((x) => x.type === "server.state" && x.data.serverUuid === target.uuid);
+      // Nothing changed since: the next run publishes no state for it.
+      const seen = watcher.frames.length;
+      await fullSync();
+      expect(watcher.frames.slice(seen).filter((x) => x.type === "server.state")).toEqual([]);
+    } finally {
+      await mutatePanel("updateServer", target.id, { status: target.status });
+      watcher.close();
+      dash.close();
+    }
+  }, 180_000);
 });

@@ -69,6 +69,8 @@ const wsRoute = createRoute({
       topic: TopicParam,
       ticket: z.string().min(1).max(200),
       since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+      /** `1`: also send throttled `analytics` frames (at most 4 a second; dashboards). */
+      analytics: z.enum(["0", "1"]).optional(),
     }),
   },
   responses: {
@@ -520,7 +522,7 @@ export const realtimeRoutes = createRouter()
         426,
       );
     }
-    const { topic, ticket, since } = c.req.valid("query");
+    const { topic, ticket, since, analytics } = c.req.valid("query");
     const deps = c.var.deps;
     const userId = await consumeTicket(deps, ticket, ticketPurpose(topic));
     if (!userId) {
@@ -541,6 +543,7 @@ export const realtimeRoutes = createRouter()
     headers.set(HUB_HEADERS.publish, grant.canPublish ? "1" : "0");
     headers.set(HUB_HEADERS.requestId, c.get("requestId") ?? "");
     if (since !== undefined) headers.set(HUB_HEADERS.since, String(since));
+    if (analytics === "1") headers.set(HUB_HEADERS.analytics, "1");
     const res = await deps.stubs.realtimeHub(topic).fetch(new Request(c.req.url, { headers }));
     if (res.status === 101 && grant.canPublish) {
       deps.waitUntil(deps.stubs.realtimeHub(`user:${user.id}`).track(topic));

@@ -2,6 +2,7 @@
 // live state, resources (cached 20 s per server, as the panel caches them), power, console
 // commands, backups, files and startup variables. Access is checked before (server-control.ts).
 import { AppError } from "../../platform/errors.ts";
+import { publishServerEvent } from "../../services/realtime/publish.ts";
 import { attributesOf, auditedAction, callPanel, listOf, type ServerControl } from "./server-control.ts";
 import {
   backupView,
@@ -114,6 +115,7 @@ export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
     callPanel(ctl, "/power", { method: "POST", json: { signal } }),
   );
   await forgetResources(ctl);
+  await publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id });
 }
 
 export async function sendCommand(ctl: ServerControl, command: string) {

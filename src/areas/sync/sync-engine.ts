@@ -137,7 +137,7 @@ async function commitResult(
     return advanceRun(deps, syncId, chain, patched, statements, result.processed);
   }
   try {
-    return await advanceRun(
+    const outcome = await advanceRun(
       deps,
       syncId,
       chain,
@@ -145,6 +145,10 @@ async function commitResult(
       pageStatements(syncId, result, dryRun),
       result.processed,
     );
+    if (outcome === "advanced" && !dryRun) {
+      for (const e of result.events ?? []) deps.events.publish(e.event, e.data);
+    }
+    return outcome;
   } catch (err) {
     if (dryRun || !rows || !classifyPgError(err)?.deterministic) throw err;
     const bad = await findBadUnits(deps.db, rows);

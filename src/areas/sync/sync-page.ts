@@ -57,6 +57,8 @@ export interface PageResult {
   rows?: PageUnits;
   /** Merged into the run's metadata with the page. */
   patch?: Record<string, unknown>;
+  /** Live events published once the page committed (e.g. a server's state the panel changed). */
+  events?: { event: string; data: Record<string, unknown> }[];
 }
 
 /** A step reads the seam's database and the panel slice, for one run. */

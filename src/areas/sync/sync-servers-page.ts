@@ -2,6 +2,8 @@
 // subusers and databases included, so no per-server requests; a server and what it carries is
 // one unit (quarantine rebuilds the page without the units the database refuses).
 
+import { inArray } from "drizzle-orm";
+import { servers } from "../../platform/db/schema/index.ts";
 import type { PanelDatabase, PanelServer, PanelSubuser } from "../../services/panel/panel.types.ts";
 import { panelPage, related } from "../../services/panel/panel-client.ts";
 import { type Cursor, nextPage, type PageResult, type StepContext, unitsOf } from "./sync-page.ts";
@@ -69,6 +71,26 @@ export async function serversPage(ctx: StepContext, cursor: Cursor): Promise<Pag
       us.flatMap((u) => u.subusers),
       us.flatMap((u) => u.databases),
     );
+  // Servers whose state the panel changed since the last sync: `server.state` on `admin` and
+  // `server:{uuid}` once the page commits (one read of the page's known statuses, no write).
+  const ids = units.map((u) => u.server.id);
+  const known = ids.length
+    ? await ctx.db
+        .select({ id: servers.pterodactylId, uuid: servers.uuid, status: servers.status })
+        .from(servers)
+        .where(inArray(servers.pterodactylId, ids))
+    : [];
+  const before = new Map(known.map((k) => [k.id, k]));
+  const events = units.flatMap(({ server }) => {
+    const was = before.get(server.id);
+    if (!was || was.status === server.status) return [];
+    return [
+      {
+        event: "server.state",
+        data: { serverUuid: server.uuid, status: server.status, previous: was.status, source: "sync" },
+      },
+    ];
+  });
   const subusers = units.reduce((n, u) => n + u.subusers.length, 0);
   const databases = units.reduce((n, u) => n + u.databases.length, 0);
   return {
@@ -78,6 +100,7 @@ export async function serversPage(ctx: StepContext, cursor: Cursor): Promise<Pag
     total: p.total,
     next: nextPage(p.page, p.totalPages),
     message: `Synced servers page ${p.page}/${p.totalPages} (${subusers} subusers, ${databases} databases)`,
+    events,
   };
 }
 

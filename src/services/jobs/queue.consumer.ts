@@ -125,6 +125,7 @@ export async function handleQueue(
       msg.ack();
     }
     await recordJobRuns(db, runs, base.log);
+    publishJobEvents(base, runs);
     return;
   }
 
@@ -208,6 +209,37 @@ export async function handleQueue(
     }),
   );
   await recordJobRuns(db, runs, base.log);
+  publishJobEvents(base, runs);
+}
+
+/** How many runs one live event lists (a batch is at most 100 messages). */
+const EVENT_RUNS_MAX = 50;
+
+/**
+ * The batch's failures as live events on the realtime `admin` topic, after its bookkeeping
+ * committed: `job.failed` (retried) and `job.dead` (dead-lettered or failed for good), at most one of
+ * each per batch, listing the runs. No Postgres write of their own; fire-and-forget.
+ */
+export function publishJobEvents(deps: Pick<Deps, "events">, runs: JobRunRow[]): void {
+  const view = (r: JobRunRow) => ({
+    jobId: r.jobId,
+    jobType: r.jobType,
+    queue: r.queue,
+    attempt: r.attempt,
+    outcome: r.outcome,
+    error: r.error ? r.error.slice(0, 300) : null,
+  });
+  const failed = runs.filter((r) => r.outcome === "retried");
+  const dead = runs.filter((r) => r.outcome === "dead_lettered" || r.outcome === "failed");
+  if (failed.length > 0) {
+    deps.events.publish("job.failed", {
+      count: failed.length,
+      jobs: failed.slice(0, EVENT_RUNS_MAX).map(view),
+    });
+  }
+  if (dead.length > 0) {
+    deps.events.publish("job.dead", { count: dead.length, jobs: dead.slice(0, EVENT_RUNS_MAX).map(view) });
+  }
 }
 
 /** Which fields of the message were missing or wrong (never their values). */

@@ -20,6 +20,8 @@ async function discordOn(deps: JobDeps): Promise<boolean> {
  */
 export async function announce(deps: JobDeps, event: OutboundEvent): Promise<void> {
   await publishEvent(deps, event);
+  // And live to the admin dashboards (realtime `admin` topic; no write of its own).
+  deps.events.publish(`notice.${event.type}`, { key: event.key, ...event.data });
   if (!(await discordOn(deps))) return;
   const flat = Object.fromEntries(
     Object.entries(event.data).map(([k, v]) => [

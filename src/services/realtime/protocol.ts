@@ -2,6 +2,23 @@
 // Worker (subscribe.ts), the routes and the tests: frame shape,
 // topic grammar, close codes and the default limits (docs/realtime.md describes them).
 
+/**
+ * Several history frames flushed together arrive as one message `{"type":"batch","topic","frames":[…]}`
+ * (in offset order); a client unpacks it and handles each frame as if it had come alone.
+ */
+export interface BatchMessage {
+  type: "batch";
+  topic: string;
+  frames: Frame[];
+}
+
+/** Every frame of one socket message (a single frame or a batch), in order. */
+export function framesOf(message: Frame | BatchMessage): Frame[] {
+  return message.type === "batch" && Array.isArray((message as BatchMessage).frames)
+    ? (message as BatchMessage).frames
+    : [message as Frame];
+}
+
 /** One frame on the wire. `offset` is the topic's position: history frames advance it, presence and errors carry the current one. */
 export interface Frame {
   type: string;
@@ -52,6 +69,12 @@ export const LIMITS = {
   /** A socket silent this long is closed by the alarm; the alarm sweeps this often. */
   idleMs: 75_000,
   sweepMs: 30_000,
+  /** The `admin` topic's alarm, which also reads new audit rows, while admin sockets are open. */
+  auditTailMs: 5_000,
+  /** History frames published within this window go out in one flush (one message per socket). */
+  batchMs: 2,
+  /** At most one `analytics` frame per socket this often (dashboards on weak devices). */
+  analyticsMs: 250,
 } as const;
 
 /** Exact text the hub answers without waking (setWebSocketAutoResponse). */
@@ -66,5 +89,6 @@ export const HUB_HEADERS = {
   role: "x-rt-role",
   publish: "x-rt-publish",
   since: "x-rt-since",
+  analytics: "x-rt-analytics",
   requestId: "x-request-id",
 } as const;

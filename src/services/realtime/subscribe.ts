@@ -6,7 +6,7 @@
 // would keep it awake for as long as a viewer watched (an open response is work in progress).
 // The caller has authenticated and authorized the viewer; the hub trusts these headers.
 import type { Deps } from "../../platform/deps.ts";
-import { type Frame, HUB_HEADERS, PING } from "./protocol.ts";
+import { type Frame, framesOf, HUB_HEADERS, PING } from "./protocol.ts";
 
 export interface Viewer {
   id: string;
@@ -59,9 +59,10 @@ export async function subscribe(
   ws.addEventListener("message", (e) => {
     if (typeof e.data !== "string") return;
     try {
-      const f = JSON.parse(e.data) as Frame;
-      if (typeof f.type !== "string" || f.type === "pong") return;
-      queue.push(f);
+      for (const f of framesOf(JSON.parse(e.data) as Frame)) {
+        if (typeof f?.type !== "string" || f.type === "pong") continue;
+        queue.push(f);
+      }
       poke();
     } catch {
       // not a frame
