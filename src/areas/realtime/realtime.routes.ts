@@ -5,7 +5,14 @@ import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import { currentUser } from "../../access/authenticate.ts";
 import { access } from "../../access/route-access.ts";
 import { consumeTicket, issueTicket } from "../../access/tickets.ts";
-import { type ChatBan, chatBans, chatChannels, chatMessages, users } from "../../platform/db/schema/index.ts";
+import {
+  type ChatBan,
+  chatBans,
+  chatChannels,
+  chatMessages,
+  supportTickets,
+  users,
+} from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import {
@@ -419,6 +426,47 @@ async function chatTopicsOf(deps: Deps, userId: string): Promise<string[]> {
   return topics.filter((t) => CHAT_KINDS.has(topicKind(t)));
 }
 
+const TICKET_STATUSES = ["open", "pending", "in_progress", "resolved", "closed"] as const;
+const OPEN_STATUSES: ReadonlySet<string> = new Set(["open", "pending", "in_progress"]);
+
+const updateTicket = createRoute({
+  method: "patch",
+  path: "/api/v1/realtime/tickets/{id}",
+  tags: ["realtime"],
+  summary:
+    "Change a support ticket's status, priority or assignee (staff; audited); a system message is posted in its channel",
+  ...access.admin(),
+  request: {
+    params: z.object({ id: z.string().min(1).max(100) }),
+    body: jsonRequestBody(
+      z
+        .object({
+          status: z.enum(TICKET_STATUSES).optional(),
+          priority: z.enum(["low", "medium", "high", "urgent"]).optional(),
+          assignedToId: z.string().min(1).max(100).nullable().optional(),
+        })
+        .refine((b) => Object.values(b).some((v) => v !== undefined), "Nothing to change"),
+    ),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        ticket: z.object({
+          id: z.string(),
+          status: z.string(),
+          priority: z.string(),
+          assignedToId: z.string().nullable(),
+        }),
+        message: z.object({ id: z.string(), offset: z.number(), text: z.string() }).nullable(),
+      }),
+    ),
+    ...commonErrors,
+    ...authErrors,
+    ...notFoundError,
+  },
+});
+
 export const realtimeRoutes = createRouter()
   .openapi(discovery, (c) =>
     c.json(
@@ -660,6 +708,78 @@ export const realtimeRoutes = createRouter()
       closedSockets += await deps.stubs.realtimeHub(topic).kick(input.userId, until, "banned");
     }
     return c.json({ success: true as const, ban: banView(ban), closedSockets }, 201);
+  })
+  .openapi(updateTicket, async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const deps = c.var.deps;
+    const db = c.var.db;
+    const [before] = await db.select().from(supportTickets).where(eq(supportTickets.id, id));
+    if (!before) throw new AppError("NOT_FOUND", "Ticket not found");
+    let assignee: { id: string; name: string } | null | undefined;
+    if (input.assignedToId) {
+      const [u] = await db.select().from(users).where(eq(users.id, input.assignedToId));
+      if (!u || !isAdminUser(u)) throw new AppError("INVALID_REQUEST", "assignedToId must be a staff member");
+      assignee = { id: u.id, name: displayName(u) };
+    } else if (input.assignedToId === null) assignee = null;
+    const changes: string[] = [];
+    const change: Record<string, { from: string | null; to: string | null }> = {};
+    if (input.status && input.status !== before.status) {
+      change.status = { from: before.status, to: input.status };
+      changes.push(`status ${before.status} → ${input.status}`);
+    }
+    if (input.priority && input.priority !== before.priority) {
+      change.priority = { from: before.priority, to: input.priority };
+      changes.push(`priority ${before.priority} → ${input.priority}`);
+    }
+    if (assignee !== undefined && (assignee?.id ?? null) !== before.assignedToId) {
+      change.assignedToId = { from: before.assignedToId, to: assignee?.id ?? null };
+      changes.push(assignee ? `assigned to ${assignee.name}` : "unassigned");
+    }
+    const view = (t: typeof before) => ({
+      id: t.id,
+      status: t.status,
+      priority: t.priority,
+      assignedToId: t.assignedToId,
+    });
+    if (changes.length === 0)
+      return c.json({ success: true as const, ticket: view(before), message: null }, 200);
+    const status = input.status ?? before.status;
+    const [[after]] = await db.batch([
+      db
+        .update(supportTickets)
+        .set({
+          status,
+          priority: input.priority ?? before.priority,
+          assignedToId: assignee === undefined ? before.assignedToId : (assignee?.id ?? null),
+          closedAt: OPEN_STATUSES.has(status) ? null : (before.closedAt ?? deps.now()),
+          updatedAt: deps.now(),
+        })
+        .where(eq(supportTickets.id, id))
+        .returning(),
+      auditInsert(db, {
+        action: "ticket.updated",
+        actor: deps.actor,
+        targetType: "support_ticket",
+        targetId: id,
+        details: { change },
+      }),
+    ]);
+    if (!after) throw new AppError("NOT_FOUND", "Ticket not found");
+    // The system message: a history frame on the ticket's channel, kept with its messages.
+    const by = displayName(currentUser(c));
+    const text = `${by}: ${changes.join(", ")}`;
+    const topic = `ticket:${id}`;
+    const frame = await publish(deps, topic, "system", {
+      text,
+      change,
+      by: { id: currentUser(c).id, name: by },
+    });
+    await db
+      .insert(chatMessages)
+      .values({ id: frame.id, topic, offset: frame.offset, userId: null, body: text })
+      .onConflictDoNothing();
+    return c.json({ success: true as const, ticket: view(after), message: { ...frame, text } }, 200);
   })
   .openapi(listBans, async (c) => {
     const { userId } = c.req.valid("query");

@@ -311,6 +311,66 @@ describe("chat", () => {
     staff.close();
   });
 
+  it("posts a system message in the ticket's channel when staff change the ticket; owner and staff only", async () => {
+    const topic = `ticket:${ticketId}`;
+    const customer = await connect(member.token, topic);
+    const staff = await connect(admin.token, topic);
+    await customer.next((f) => f.type === "welcome");
+    // Members are neither staff nor owners of other tickets: no socket, no changes.
+    const outsider = await ticket(other.token, topic);
+    expect(outsider.res.status).toBe(403);
+    const patch = (token: string, id: string, body: unknown) =>
+      callJson<{ ticket: { status: string; assignedToId: string | null }; message: { text: string } | null }>(
+        `/api/v1/realtime/tickets/${id}`,
+        {
+          method: "PATCH",
+          headers: { ...bearer(token), "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+      );
+    expect((await patch(member.token, ticketId, { status: "closed" })).res.status).toBe(403);
+    expect((await patch(admin.token, "no-such-ticket", { status: "closed" })).res.status).toBe(404);
+    expect((await patch(admin.token, ticketId, {})).res.status).toBe(400);
+    expect((await patch(admin.token, ticketId, { status: "bogus" })).res.status).toBe(400);
+    expect((await patch(admin.token, ticketId, { assignedToId: member.user.id })).res.status).toBe(400);
+
+    const changed = await patch(admin.token, ticketId, {
+      status: "in_progress",
+      assignedToId: admin.user.id,
+    });
+    expect(changed.res.status, changed.text).toBe(200);
+    expect(changed.body.ticket).toMatchObject({ status: "in_progress", assignedToId: admin.user.id });
+    for (const client of [customer, staff]) {
+      const f = await client.next((x) => x.type === "system");
+      expect(f.data.text).toContain("status open → in_progress");
+      expect(f.data.text).toContain("assigned to");
+      expect(f.data.change).toMatchObject({ status: { from: "open", to: "in_progress" } });
+    }
+    const [row] = await testDb().select().from(supportTickets).where(eq(supportTickets.id, ticketId));
+    expect(row).toMatchObject({ status: "in_progress", assignedToId: admin.user.id, closedAt: null });
+    // The system message is kept with the channel's messages (no author), and the change audited.
+    const history = await callJson<{ messages: { body: string; userId: string | null }[] }>(
+      `/api/v1/realtime/messages?topic=${encodeURIComponent(topic)}`,
+      { headers: bearer(member.token) },
+    );
+    expect(history.body.messages[0]).toMatchObject({ userId: null });
+    expect(history.body.messages[0]?.body).toContain("in_progress");
+    // No change, no message.
+    const same = await patch(admin.token, ticketId, { status: "in_progress" });
+    expect(same.body.message).toBeNull();
+    const closed = await patch(admin.token, ticketId, { status: "resolved" });
+    expect(closed.res.status).toBe(200);
+    const [after] = await testDb().select().from(supportTickets).where(eq(supportTickets.id, ticketId));
+    expect(after?.closedAt).toBeInstanceOf(Date);
+    await customer.next((x) => x.type === "system" && String(x.data.text).includes("resolved"));
+    await testDb()
+      .update(supportTickets)
+      .set({ status: "open", closedAt: null, assignedToId: null })
+      .where(eq(supportTickets.id, ticketId));
+    customer.close();
+    staff.close();
+  });
+
   it("closes a banned user's sockets at once, refuses the reconnect, and admits again once lifted", async () => {
     const user = await createTestUser();
     const topic = `chat:${await newChannel()}`;
