@@ -30,6 +30,21 @@ interface Attachment {
   x: number;
   /** wants `analytics` frames (dashboards), throttled to one per ANALYTICS_MS */
   an?: boolean;
+  /** the user's own message bucket (an override managed through /ratelimits/users), if any */
+  ub?: number;
+  ur?: number;
+}
+
+/** A per-user override of the message bucket (absent fields: the topic's). */
+export interface UserLimits {
+  burst?: number;
+  perSecond?: number;
+}
+
+export interface SessionEntry {
+  user: { id: string; name: string; role: string };
+  connections: { connectedAt: string; durationMs: number; idleMs: number }[];
+  totalMs: number;
 }
 
 export interface HubLimits {
@@ -62,6 +77,19 @@ const ANALYTICS_TAG = "an";
 /** How far back each audit read overlaps the previous one, and how many rows one read takes. */
 const AUDIT_OVERLAP_MS = 10_000;
 const AUDIT_TAIL_MAX = 200;
+
+function userLimitsOf(raw: string | null): { ub?: number; ur?: number } {
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as UserLimits;
+    return {
+      ...(typeof v.burst === "number" ? { ub: v.burst } : {}),
+      ...(typeof v.perSecond === "number" ? { ur: v.perSecond } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
 
 function safeDecode(v: string): string {
   try {
@@ -402,7 +430,9 @@ export class RealtimeHub extends DurableObject {
       tu: now,
       x: 0,
       ...(h.get(HUB_HEADERS.analytics) === "1" ? { an: true } : {}),
+      ...userLimitsOf(h.get(HUB_HEADERS.userLimits)),
     };
+    if (a.ub !== undefined) a.t = a.ub;
     const firstOfUser = !this.sockets().some((s) => s.a.u === userId);
     this.ctx.acceptWebSocket(server, a.an ? [`u:${userId}`, ANALYTICS_TAG] : [`u:${userId}`]);
     server.serializeAttachment(a);
@@ -477,7 +507,8 @@ export class RealtimeHub extends DurableObject {
         return reply("too_large", `Messages are limited to ${LIMITS.maxTextChars} characters`);
       }
       // Token bucket in the attachment: refilled continuously, one token per message.
-      const limits = this.limits();
+      const topicLimits = this.limits();
+      const limits = { burst: a.ub ?? topicLimits.burst, perSecond: a.ur ?? topicLimits.perSecond };
       a.t = Math.min(limits.burst, a.t + ((now - a.tu) / 1000) * limits.perSecond);
       a.tu = now;
       if (a.t < 1) {
@@ -609,6 +640,57 @@ export class RealtimeHub extends DurableObject {
       sockets: this.ctx.getWebSockets().length,
       presence: this.presence(),
     };
+  }
+
+  /** Connections per user with how long each has been open and silent (activity/sessions). */
+  async sessions(): Promise<{ topic: string; sockets: number; users: SessionEntry[] }> {
+    const now = Date.now();
+    const byUser = new Map<string, SessionEntry>();
+    for (const { ws, a } of this.sockets()) {
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const e = byUser.get(a.u) ?? { user: { id: a.u, name: a.n, role: a.r }, connections: [], totalMs: 0 };
+      const durationMs = now - a.c;
+      e.connections.push({
+        connectedAt: new Date(a.c).toISOString(),
+        durationMs,
+        idleMs: now - Math.max(a.s, pinged),
+      });
+      e.totalMs += durationMs;
+      byUser.set(a.u, e);
+    }
+    const users = [...byUser.values()].sort((x, y) => y.totalMs - x.totalMs);
+    return { topic: this.topic(), sockets: users.reduce((n, u) => n + u.connections.length, 0), users };
+  }
+
+  /** Applies a user's bucket override to their open sockets here (a refill keeps what they had). */
+  async setUserLimits(userId: string, limits: UserLimits): Promise<number> {
+    let n = 0;
+    for (const ws of this.ctx.getWebSockets(`u:${userId}`)) {
+      const a = ws.deserializeAttachment() as Attachment | null;
+      if (!a) continue;
+      a.ub = limits.burst;
+      a.ur = limits.perSecond;
+      if (a.ub !== undefined) a.t = Math.min(a.t, a.ub);
+      ws.serializeAttachment(a);
+      n++;
+    }
+    return n;
+  }
+
+  // user:{id} index objects: the user's bucket override, kept here and read at every upgrade.
+
+  async getUserLimits(): Promise<UserLimits> {
+    return JSON.parse(this.meta("userLimits") ?? "{}") as UserLimits;
+  }
+
+  async putUserLimits(limits: UserLimits): Promise<UserLimits> {
+    const clean: UserLimits = {
+      ...(limits.burst !== undefined ? { burst: limits.burst } : {}),
+      ...(limits.perSecond !== undefined ? { perSecond: limits.perSecond } : {}),
+    };
+    if (Object.keys(clean).length === 0) this.sql.exec("DELETE FROM meta WHERE k = 'userLimits'");
+    else this.setMeta("userLimits", JSON.stringify(clean));
+    return clean;
   }
 
   // user:{id} index objects: which chat/ticket topics the user joined (a ban closes them all).

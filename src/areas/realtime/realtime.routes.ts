@@ -364,6 +364,99 @@ const putRateLimits = createRoute({
   },
 });
 
+const UserLimitsSchema = z
+  .object({ burst: z.number().int().optional(), perSecond: z.number().optional() })
+  .openapi("RealtimeUserLimits");
+
+const getUserRateLimits = createRoute({
+  method: "get",
+  path: "/api/v1/realtime/ratelimits/users/{userId}",
+  tags: ["realtime"],
+  summary: "A user's own message bucket (an override of every topic's; empty = the topics' defaults)",
+  ...access.admin(),
+  request: { params: z.object({ userId: z.string().min(1).max(100) }) },
+  responses: {
+    200: jsonBody(z.object({ success: z.literal(true), userId: z.string(), limits: UserLimitsSchema })),
+    ...commonErrors,
+    ...authErrors,
+    ...notFoundError,
+  },
+});
+
+const putUserRateLimits = createRoute({
+  method: "put",
+  path: "/api/v1/realtime/ratelimits/users/{userId}",
+  tags: ["realtime"],
+  summary:
+    "Set (or, with null fields, clear) a user's message bucket; applies to their open sockets at once (audited)",
+  ...access.admin(),
+  request: {
+    params: z.object({ userId: z.string().min(1).max(100) }),
+    body: jsonRequestBody(
+      z.object({
+        burst: z.number().int().min(1).max(1000).nullable(),
+        perSecond: z.number().min(0.001).max(100).nullable(),
+      }),
+    ),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        userId: z.string(),
+        limits: UserLimitsSchema,
+        appliedToSockets: z.number(),
+      }),
+    ),
+    ...commonErrors,
+    ...authErrors,
+    ...notFoundError,
+  },
+});
+
+const activitySessions = createRoute({
+  method: "get",
+  path: "/api/v1/realtime/activity/sessions",
+  tags: ["realtime"],
+  summary: "Connections per user on the given topics, with how long each has been open and idle",
+  ...access.admin(),
+  request: {
+    query: z.object({
+      topic: z
+        .string()
+        .min(1)
+        .max(2000)
+        .describe("One topic, or up to 20 separated by commas")
+        .transform((v) => [...new Set(v.split(",").map((t) => t.trim()))])
+        .refine((ts) => ts.length <= 20 && ts.every((t) => TOPIC_RE.test(t)), "unknown topic"),
+    }),
+  },
+  responses: {
+    200: jsonBody(
+      z.object({
+        success: z.literal(true),
+        topics: z.array(
+          z.object({
+            topic: z.string(),
+            sockets: z.number(),
+            users: z.array(
+              z.object({
+                user: z.object({ id: z.string(), name: z.string(), role: z.string() }),
+                connections: z.array(
+                  z.object({ connectedAt: z.string(), durationMs: z.number(), idleMs: z.number() }),
+                ),
+                totalMs: z.number(),
+              }),
+            ),
+          }),
+        ),
+      }),
+    ),
+    ...commonErrors,
+    ...authErrors,
+  },
+});
+
 /** Frame types only the hub itself or clients make; a service publishes anything else. */
 const RESERVED_TYPES = new Set([
   "welcome",
@@ -547,6 +640,44 @@ export const realtimeRoutes = createRouter()
     });
     return c.json({ success: true as const, topic, limits }, 200);
   })
+  .openapi(getUserRateLimits, async (c) => {
+    const { userId } = c.req.valid("param");
+    const [u] = await c.var.db.select({ id: users.id }).from(users).where(eq(users.id, userId));
+    if (!u) throw new AppError("NOT_FOUND", "User not found");
+    const limits = await c.var.deps.stubs.realtimeHub(`user:${userId}`).getUserLimits();
+    return c.json({ success: true as const, userId, limits }, 200);
+  })
+  .openapi(putUserRateLimits, async (c) => {
+    const { userId } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const deps = c.var.deps;
+    const [u] = await c.var.db.select({ id: users.id }).from(users).where(eq(users.id, userId));
+    if (!u) throw new AppError("NOT_FOUND", "User not found");
+    const limits = await deps.stubs.realtimeHub(`user:${userId}`).putUserLimits({
+      burst: input.burst ?? undefined,
+      perSecond: input.perSecond ?? undefined,
+    });
+    let appliedToSockets = 0;
+    for (const topic of await chatTopicsOf(deps, userId)) {
+      appliedToSockets += await deps.stubs.realtimeHub(topic).setUserLimits(userId, limits);
+    }
+    await auditInsert(c.var.db, {
+      action: "realtime.user_limits_updated",
+      actor: deps.actor,
+      targetType: "user",
+      targetId: userId,
+      details: { ...limits },
+    });
+    return c.json({ success: true as const, userId, limits, appliedToSockets }, 200);
+  })
+  .openapi(activitySessions, async (c) => {
+    const { topic } = c.req.valid("query");
+    const topics = await Promise.all(topic.map((t) => c.var.deps.stubs.realtimeHub(t).sessions()));
+    return c.json(
+      { success: true as const, topics: topics.map((t, i) => ({ ...t, topic: topic[i] as string })) },
+      200,
+    );
+  })
   .openapi(ticketRoute, async (c) => {
     const { topic } = c.req.valid("json");
     const user = currentUser(c);
@@ -592,6 +723,11 @@ export const realtimeRoutes = createRouter()
     headers.set(HUB_HEADERS.requestId, c.get("requestId") ?? "");
     if (since !== undefined) headers.set(HUB_HEADERS.since, String(since));
     if (analytics === "1") headers.set(HUB_HEADERS.analytics, "1");
+    if (grant.canPublish) {
+      // The user's own bucket, if an admin set one (one RPC, only where clients may publish).
+      const own = await deps.stubs.realtimeHub(`user:${user.id}`).getUserLimits();
+      if (Object.keys(own).length > 0) headers.set(HUB_HEADERS.userLimits, JSON.stringify(own));
+    }
     const res = await deps.stubs.realtimeHub(topic).fetch(new Request(c.req.url, { headers }));
     if (res.status === 101 && grant.canPublish) {
       deps.waitUntil(deps.stubs.realtimeHub(`user:${user.id}`).track(topic));

@@ -371,6 +371,97 @@ describe("chat", () => {
     staff.close();
   });
 
+  it("reports sessions per user with durations, and applies a user's own message bucket at once", async () => {
+    const channel = `sess-${uid().slice(0, 8).toLowerCase()}`;
+    await testDb().insert(chatChannels).values({ id: channel, name: "Sessions" });
+    const topic = `chat:${channel}`;
+    const a1 = await connect(member.token, topic);
+    const a2 = await connect(member.token, topic);
+    const s1 = await connect(admin.token, topic);
+    await a1.next((f) => f.type === "welcome");
+    const sessions = await callJson<{
+      topics: {
+        topic: string;
+        sockets: number;
+        users: {
+          user: { id: string };
+          connections: { durationMs: number; idleMs: number }[];
+          totalMs: number;
+        }[];
+      }[];
+    }>(`/api/v1/realtime/activity/sessions?topic=${encodeURIComponent(`${topic},admin`)}`, {
+      headers: bearer(admin.token),
+    });
+    expect(sessions.res.status, sessions.text).toBe(200);
+    const mine = sessions.body.topics.find((t) => t.topic === topic);
+    expect(mine?.sockets).toBe(3);
+    const memberRow = mine?.users.find((u) => u.user.id === member.user.id);
+    expect(memberRow?.connections).toHaveLength(2);
+    for (const conn of memberRow?.connections ?? []) {
+      expect(conn.durationMs).toBeGreaterThanOrEqual(0);
+      expect(conn.idleMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(mine?.users.find((u) => u.user.id === admin.user.id)?.connections).toHaveLength(1);
+    expect(
+      (await callJson("/api/v1/realtime/activity/sessions?topic=admin", { headers: bearer(member.token) }))
+        .res.status,
+    ).toBe(403);
+    expect(
+      (await callJson("/api/v1/realtime/activity/sessions?topic=nope", { headers: bearer(admin.token) })).res
+        .status,
+    ).toBe(400);
+
+    const put = (token: string, userId: string, body: unknown) =>
+      callJson<{ limits: Record<string, number>; appliedToSockets: number }>(
+        `/api/v1/realtime/ratelimits/users/${userId}`,
+        {
+          method: "PUT",
+          headers: { ...bearer(token), "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+      );
+    expect((await put(member.token, member.user.id, { burst: 1, perSecond: null })).res.status).toBe(403);
+    expect((await put(admin.token, "no-such-user", { burst: 1, perSecond: null })).res.status).toBe(404);
+    expect((await put(admin.token, member.user.id, { burst: 0, perSecond: null })).res.status).toBe(400);
+    const set = await put(admin.token, member.user.id, { burst: 1, perSecond: 0.001 });
+    expect(set.res.status, set.text).toBe(200);
+    expect(set.body.limits).toEqual({ burst: 1, perSecond: 0.001 });
+    expect(set.body.appliedToSockets).toBe(2);
+    // The open socket's bucket shrank to one message.
+    a1.send({ type: "message", data: { text: "one" } });
+    a1.send({ type: "message", data: { text: "two" } });
+    const refused = await a1.next((f) => f.type === "error" && f.data.code === "rate_limited");
+    expect(refused.data.code).toBe("rate_limited");
+    // A new socket takes the override too (read at the upgrade): a full bucket of one.
+    const a3 = await connect(member.token, topic);
+    a3.send({ type: "message", data: { text: "three" } });
+    a3.send({ type: "message", data: { text: "three again" } });
+    await a3.next((f) => f.type === "error" && f.data.code === "rate_limited");
+    expect(a3.frames.some((f) => f.type === "message" && f.data.text === "three")).toBe(true);
+    const got = await callJson<{ limits: Record<string, number> }>(
+      `/api/v1/realtime/ratelimits/users/${member.user.id}`,
+      {
+        headers: bearer(admin.token),
+      },
+    );
+    expect(got.body.limits).toEqual({ burst: 1, perSecond: 0.001 });
+    // Cleared: new sockets have the topic's bucket again.
+    const cleared = await put(admin.token, member.user.id, { burst: null, perSecond: null });
+    expect(cleared.body.limits).toEqual({});
+    const a4 = await connect(member.token, topic);
+    a4.send({ type: "message", data: { text: "four" } });
+    a4.send({ type: "message", data: { text: "five" } });
+    await s1.next((f) => f.type === "message" && f.data.text === "five");
+    expect(a4.frames.some((f) => f.type === "error")).toBe(false);
+    for (const c of [a1, a2, a3, a4, s1]) c.close();
+    const spec = await callJson<{ paths: Record<string, Record<string, unknown>> }>("/openapi.json");
+    expect(Object.keys(spec.body.paths["/api/v1/realtime/activity/sessions"] ?? {})).toContain("get");
+    expect(Object.keys(spec.body.paths["/api/v1/realtime/ratelimits/users/{userId}"] ?? {})).toEqual(
+      expect.arrayContaining(["get", "put"]),
+    );
+    expect(Object.keys(spec.body.paths["/api/v1/realtime/tickets/{id}"] ?? {})).toContain("patch");
+  });
+
   it("closes a banned user's sockets at once, refuses the reconnect, and admits again once lifted", async () => {
     const user = await createTestUser();
     const topic = `chat:${await newChannel()}`;

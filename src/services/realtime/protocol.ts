@@ -90,5 +90,7 @@ export const HUB_HEADERS = {
   publish: "x-rt-publish",
   since: "x-rt-since",
   analytics: "x-rt-analytics",
+  /** JSON `{burst?, perSecond?}`: the user's own message bucket (from their user:{id} object). */
+  userLimits: "x-rt-user-limits",
   requestId: "x-request-id",
 } as const;
