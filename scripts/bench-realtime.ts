@@ -4,6 +4,7 @@
 // publish request to each socket's receipt (p50/p99 over ROUNDS frames); (2) sustained: frames
 // per second delivered to FEW sockets on one topic for SECONDS with IN_FLIGHT publishes in flight.
 // Ratios are ours / baseline (budget ≤ 1.3×). Counts and time are bounded; nothing leaves 127.0.0.1.
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { signAccessToken } from "../src/services/accounts/jwt.ts";
@@ -164,6 +165,8 @@ async function sustained(t: Target): Promise<number> {
   return Math.min(...counts) / elapsed;
 }
 
+// The machine's load, printed with the figures: only ratios taken at similar load compare.
+const loadAtStart = loadavg();
 try {
   const oursWorker = await startWranglerDev(join(repoRoot, "wrangler.toml"), vars);
   workers.push(oursWorker);
@@ -180,6 +183,8 @@ try {
   const o = fan.RealtimeHub;
   const b = fan.baseline;
   if (!o || !b) throw new Error("missing results");
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  console.log(`load average (uptime) at start ${load(loadAtStart)}, at end ${load(loadavg())}`);
   console.log(
     `bench:realtime — ${db.pg.kind} postgres; fan-out to ${SOCKETS} sockets × ${ROUNDS} frames; ${FEW} sockets for ${SECONDS}s`,
   );

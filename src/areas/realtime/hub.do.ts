@@ -134,12 +134,25 @@ export class RealtimeHub extends DurableObject {
     this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, v);
   }
 
+  // Offset and topic are read from storage once per wake and kept in memory (this object is their
+  // only writer): a broadcast then costs no storage read, only the frame's write for resume.
+  private cachedOffset: number | undefined;
+  private cachedTopic: string | undefined;
+
   private offset(): number {
-    return Number(this.meta("offset") ?? 0);
+    this.cachedOffset ??= Number(this.meta("offset") ?? 0);
+    return this.cachedOffset;
   }
 
   private topic(): string {
-    return this.meta("topic") ?? "";
+    this.cachedTopic ??= this.meta("topic") ?? "";
+    return this.cachedTopic;
+  }
+
+  private setTopic(topic: string): void {
+    if (this.topic() === topic) return;
+    this.setMeta("topic", topic);
+    this.cachedTopic = topic;
   }
 
   private limits(): HubLimits {
@@ -170,6 +183,7 @@ export class RealtimeHub extends DurableObject {
     const frame: Frame = { type, topic: this.topic(), offset, id: crypto.randomUUID(), ts: Date.now(), data };
     const text = JSON.stringify(frame);
     this.setMeta("offset", String(offset));
+    this.cachedOffset = offset;
     this.sql.exec("INSERT INTO frames (off, frame) VALUES (?, ?)", offset, text);
     this.sql.exec("DELETE FROM frames WHERE off <= ?", offset - LIMITS.historyMax);
     this.enqueue(text);
@@ -407,7 +421,7 @@ export class RealtimeHub extends DurableObject {
     const topic = h.get(HUB_HEADERS.topic) ?? "";
     const userId = h.get(HUB_HEADERS.user) ?? "";
     if (!topic || !userId) return jsonError(400, "INVALID_REQUEST", "Missing hub headers", requestId);
-    if (this.meta("topic") !== topic) this.setMeta("topic", topic);
+    this.setTopic(topic);
     // Pending frames go out before this socket joins: they are in its welcome already.
     this.flush();
     const now = Date.now();
@@ -592,14 +606,14 @@ export class RealtimeHub extends DurableObject {
     type: string,
     data: Record<string, unknown>,
   ): Promise<{ offset: number; id: string }> {
-    if (this.meta("topic") !== topic) this.setMeta("topic", topic);
+    this.setTopic(topic);
     const frame = this.append(type, data);
     return { offset: frame.offset, id: frame.id };
   }
 
   /** A dashboard figure (latest value per key wins), sent with the next throttled `analytics` frame; not history. */
   async publishAnalytics(topic: string, key: string, data: Record<string, unknown>): Promise<void> {
-    if (this.meta("topic") !== topic) this.setMeta("topic", topic);
+    this.setTopic(topic);
     this.queueAnalytics(key, data);
   }
 
