@@ -1,10 +1,11 @@
 // `npm run bench:hytale-refresh`: 10,000 linked Hytale accounts whose access tokens are due,
-// refreshed by the */5 cron through `wrangler dev`, the real local queue, one HytaleGrant object
-// per account and the Neon shim, against the local OAuth peer. Prints (a) the time until every
+// refreshed by the */5 cron through `wrangler dev`, the real local queue, the HytaleGrant shard
+// objects (one writer per account inside them) and the Neon shim, against the local OAuth peer. Prints (a) the time until every
 // account holds a fresh token as a ratio to the cron's 5-minute window (budget ≤ 0.5), with the
 // peer alone refreshing as many grants from Node (same concurrency) as this run's baseline, and
 // (b) OAuth requests per account (budget 1.00). BENCH_ACCOUNTS changes the count.
 import type { webcrypto } from "node:crypto";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { startFakeHytaleOAuth } from "./fakes/hytale-oauth.ts";
@@ -51,12 +52,13 @@ async function seedAccounts(): Promise<string[]> {
       const refresh = oauth.seedGrant(`hy-${i}`);
       const enc = await seal(key, refresh, `hytale_oauth_tokens.refresh_token:${id}`);
       const n = values.length;
-      rows.push(`($${n + 1}, '', $${n + 2}, $${n + 3}, 1, now(), now())`);
+      // Written since sharding (legacy_grant_object false): no pre-sharding object to ask.
+      rows.push(`($${n + 1}, '', $${n + 2}, $${n + 3}, 1, now(), now(), false)`);
       // Due in 2 minutes: inside the cron's refresh window.
       values.push(id, enc, new Date(now + 2 * 60_000 + (i % 60) * 1000));
     }
     await client.query(
-      `insert into hytale_oauth_tokens (account_id, access_token, refresh_token, access_token_expiry, grant_version, grant_created_at, last_refreshed_at) values ${rows.join(",")}`,
+      `insert into hytale_oauth_tokens (account_id, access_token, refresh_token, access_token_expiry, grant_version, grant_created_at, last_refreshed_at, legacy_grant_object) values ${rows.join(",")}`,
       values,
     );
   }
@@ -93,7 +95,9 @@ try {
   const t0 = performance.now();
   await seedAccounts();
   console.log(
-    `bench:hytale-refresh — ${local.pg.kind} postgres; ${ACCOUNTS} due accounts seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `bench:hytale-refresh — ${local.pg.kind} postgres; ${ACCOUNTS} due accounts seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   );
   worker = await startWranglerDev(
     join(repoRoot, "wrangler.toml"),
@@ -133,6 +137,11 @@ try {
   }
   const ms = performance.now() - started;
   const requests = oauth.stats().refreshes;
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   const baselineMs = await peerOnly();
   console.log(
     `refreshed ${fresh} accounts (${relink} lost their grant) in ${(ms / 1000).toFixed(1)} s; the peer alone: ${(baselineMs / 1000).toFixed(1)} s (ratio ${(ms / baselineMs).toFixed(2)})`,

@@ -10,7 +10,8 @@
 // - Access tokens are EdDSA (Ed25519) JWTs with a `kid`; `GET /.well-known/jwks.json` serves the
 //   current and the previous key; `POST /__rotate-keys` rotates.
 // - Faults by path prefix, stateless and race-free: `/__fault/500/…`, `/__fault/503/…`,
-//   `/__fault/401/…`, `/__fault/429/…` and `/__fault/slow/…` (answers after 5 s).
+//   `/__fault/401/…`, `/__fault/429/…`, `/__fault/slow/…` (answers after 5 s) and `/__fault/reset/…`
+//   (reads the request, then drops the connection without an answer).
 // Test controls: `POST /__approve {user_code, sub?}`, `/__deny`, `/__expire`, `/__slow-down`
 // `{user_code}`, `/__seed-grant {sub, refresh_token?}` (a grant as if linked, with the given refresh token
 // or a new one; answers it),
@@ -218,10 +219,12 @@ export async function startFakeHytaleOAuth(opts: FakeHytaleOAuthOptions = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
     let path = url.pathname;
-    const fault = /^\/__fault\/(500|503|401|429|slow)(\/.*)$/.exec(path);
+    const fault = /^\/__fault\/(500|503|401|429|slow|reset)(\/.*)$/.exec(path);
     if (fault) {
       const [, kind, rest] = fault as unknown as [string, string, string];
       await readBody(req);
+      // The request arrived, and the connection dies before any answer (was it processed?).
+      if (kind === "reset") return void req.socket.destroy();
       if (kind === "500") return json(res, 500, { error: "server_error" });
       if (kind === "503") return json(res, 503, { error: "temporarily_unavailable" }, { "retry-after": "7" });
       if (kind === "401") return oauthError(res, "invalid_client", "Client authentication failed", 401);

@@ -1,8 +1,8 @@
 // Scheduled refresh at fleet scale. `hytale.refresh-due` (the */5 cron) selects, in one query, the
 // accounts whose access token expires within the window and fans them out through the queue in
-// batches; `hytale.refresh-batch` reads its batch's rows in one query and asks each account's
-// HytaleGrant object to refresh if still due (so a redelivered or doubled batch refreshes nothing
-// twice). A peer outage or 429 re-queues only the accounts that failed, after the peer's
+// batches of one grant shard's accounts; `hytale.refresh-batch` reads its batch's rows in one
+// query and hands each shard its accounts in one call, which refreshes each if still due (so a
+// redelivered or doubled batch refreshes nothing twice). A peer outage or 429 re-queues only the accounts that failed, after the peer's
 // Retry-After; invalid_grant is handled by the object (needs re-link, notice) and never retried.
 // The cron also sends the once-per-grant "renew soon" notice and purges spent device codes.
 import { and, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
@@ -11,7 +11,7 @@ import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
 import { purgeDeviceCodes } from "../../services/hytale/device-codes.ts";
 import type { AccessResult } from "../../services/hytale/grant.do.ts";
-import { grantStub } from "../../services/hytale/grant-client.ts";
+import { groupByShard } from "../../services/hytale/grant-client.ts";
 import { mirrorWriteMany, recordFromRow } from "../../services/hytale/grant-record.ts";
 import { hytaleAuditInsertsMany } from "../../services/hytale/hytale-audit.ts";
 import { notifyGrantExpiring } from "../../services/hytale/notices.ts";
@@ -21,9 +21,10 @@ import { readSettings } from "../../services/settings/settings.ts";
 
 /** Tokens expiring within this are refreshed now: the next cron run may be up to 5 min away. */
 export const REFRESH_WINDOW_MS = 10 * 60_000;
-export const REFRESH_BATCH_SIZE = 100;
-/** Grant objects called at once by one batch message. */
-const CONCURRENCY = 25;
+/** Accounts per batch message (all of one shard; a shard with more due gets several messages). */
+export const REFRESH_BATCH_SIZE = 200;
+/** Shards called at once by one batch message (a retry batch may span several). */
+const CONCURRENCY = 8;
 const MAX_RETRY_ROUNDS = 3;
 const DAY_MS = 86_400_000;
 
@@ -61,19 +62,19 @@ async function refreshDue(_payload: unknown, deps: JobDeps): Promise<void> {
     )
     .orderBy(hytaleOauthTokens.accessTokenExpiry);
   const ids = due.map((r) => r.accountId);
-  for (let i = 0; i < ids.length; i += REFRESH_BATCH_SIZE) {
-    await deps.enqueue(
-      "hytale.refresh-batch",
-      { accountIds: ids.slice(i, i + REFRESH_BATCH_SIZE) } satisfies BatchPayload,
-      { priority: "default", id: `${deps.message.id}:batch:${i / REFRESH_BATCH_SIZE}` },
-    );
+  let batches = 0;
+  for (const [, group] of groupByShard(ids, (id) => id)) {
+    for (let i = 0; i < group.length; i += REFRESH_BATCH_SIZE) {
+      await deps.enqueue(
+        "hytale.refresh-batch",
+        { accountIds: group.slice(i, i + REFRESH_BATCH_SIZE) } satisfies BatchPayload,
+        { priority: "default", id: `${deps.message.id}:batch:${batches++}` },
+      );
+    }
   }
   await grantNotices(deps);
   await purgeDeviceCodes(deps.db, now);
-  deps.log("info", "hytale refresh fanned out", {
-    accounts: ids.length,
-    batches: Math.ceil(ids.length / REFRESH_BATCH_SIZE),
-  });
+  deps.log("info", "hytale refresh fanned out", { accounts: ids.length, batches });
 }
 
 /** Grants within `hytale_grant_notice_days` of their lifetime: one notice each, marked atomically. */
@@ -110,25 +111,28 @@ async function refreshBatch(payload: unknown, deps: JobDeps): Promise<void> {
     .select()
     .from(hytaleOauthTokens)
     .where(inArray(hytaleOauthTokens.accountId, ids));
-  const results = await pool(rows, CONCURRENCY, async (row): Promise<[string, AccessResult]> => {
-    const { mirrored: _, ...snapshot } = recordFromRow(row);
+  const shards = [...groupByShard(rows, (row) => row.accountId)];
+  const perShard = await pool(shards, CONCURRENCY, async ([shard, group]) => {
     try {
-      const r = await grantStub(deps, row.accountId).access({
-        accountId: row.accountId,
+      const answers = await deps.stubs.hytaleGrant(shard).accessMany({
+        items: group.map((row) => {
+          const { mirrored: _, ...snapshot } = recordFromRow(row);
+          return { accountId: row.accountId, snapshot };
+        }),
         actor: SYSTEM_ACTOR,
         minValidMs: REFRESH_WINDOW_MS,
-        snapshot,
         deferMirror: true,
       });
-      return [row.accountId, r];
+      return answers.map((a): [string, AccessResult] => [a.accountId, a.result as AccessResult]);
     } catch (err) {
-      deps.log("error", "hytale grant object call failed", { hytaleAccount: row.accountId, error: err });
-      return [
+      deps.log("error", "hytale grant object call failed", { shard, accounts: group.length, error: err });
+      return group.map((row): [string, AccessResult] => [
         row.accountId,
         { ok: false, kind: "upstream", code: "UPSTREAM_ERROR", message: "object call failed" },
-      ];
+      ]);
     }
   });
+  const results = perShard.flat();
   // One statement for the batch: every newer record mirrored, every refresh audited.
   const mirrors = results.flatMap(([, r]) => (r.ok && r.mirror ? [r.mirror] : []));
   const refreshed = results.flatMap(([id, r]) => (r.ok && r.refreshed ? [id] : []));

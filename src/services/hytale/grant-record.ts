@@ -27,6 +27,8 @@ export interface GrantRecord {
   relinkReason: string | null;
   /** Whether the database mirror holds this version. */
   mirrored: boolean;
+  /** Read from a mirror row that a pre-sharding per-account object may have written. */
+  legacy?: boolean;
 }
 
 type Keys = Pick<Config, "encryptionKey" | "encryptionKeys">;
@@ -71,6 +73,7 @@ export function recordFromRow(row: HytaleOauthToken): GrantRecord {
     needsRelink: row.needsRelink || row.refreshToken === "",
     relinkReason: row.relinkReason,
     mirrored: true,
+    legacy: row.legacyGrantObject,
   };
 }
 
@@ -94,6 +97,7 @@ function mirrorValues(r: GrantRecord, now: Date) {
     grantVersion: r.version,
     needsRelink: r.needsRelink,
     relinkReason: r.relinkReason,
+    legacyGrantObject: false,
     updatedAt: now,
   };
 }
@@ -125,18 +129,29 @@ const MIRRORED_COLUMNS = [
   "grantVersion",
   "needsRelink",
   "relinkReason",
+  "legacyGrantObject",
   "updatedAt",
 ] as const;
 
-/** Many records in one upsert (the cron's batch); each row only moves forward. */
-export function mirrorWriteMany(db: Database, records: GrantRecord[], now: Date) {
+/**
+ * Many records in one upsert (the cron's batch, adopted grants); each row only moves forward.
+ * `linked`: these are new grants (their lifetime notice is re-armed).
+ */
+export function mirrorWriteMany(db: Database, records: GrantRecord[], now: Date, linked = false) {
+  const columns = linked ? [...MIRRORED_COLUMNS, "grantNoticeSentAt" as const] : MIRRORED_COLUMNS;
   return db
     .insert(hytaleOauthTokens)
-    .values(records.map((r) => ({ accountId: r.accountId, ...mirrorValues(r, now) })))
+    .values(
+      records.map((r) => ({
+        accountId: r.accountId,
+        ...mirrorValues(r, now),
+        ...(linked ? { grantNoticeSentAt: null } : {}),
+      })),
+    )
     .onConflictDoUpdate({
       target: hytaleOauthTokens.accountId,
       set: Object.fromEntries(
-        MIRRORED_COLUMNS.map((key) => [key, sql.raw(`excluded."${hytaleOauthTokens[key].name}"`)]),
+        columns.map((key) => [key, sql.raw(`excluded."${hytaleOauthTokens[key].name}"`)]),
       ),
       setWhere: sql`${hytaleOauthTokens.grantVersion} < excluded.grant_version`,
     });

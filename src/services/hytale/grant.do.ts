@@ -1,11 +1,17 @@
-// HytaleGrant Durable Object: one object per Hytale account, the single writer of its tokens.
-// Every link, refresh (route, cron, queue redelivery) and access-token read for the account runs
-// here, one at a time behind an in-memory lock (a promise chain — never blockConcurrencyWhile
-// around the outbound fetch, which would freeze the object and reset it after 30 s). So two
-// refreshes can never present the same refresh token (the OAuth server revokes the grant on
-// reuse), and callers that queue behind a refresh get its result instead of starting another.
-// The grant lives in the object's storage (authoritative, encrypted) and is mirrored to
-// `hytale_oauth_tokens` after each change. Results are plain values (RPC does not carry AppError).
+// HytaleGrant Durable Object: the single writer of Hytale accounts' tokens. One shard object
+// (`grantShardName(accountId)`, GRANT_SHARDS of them) owns each account; inside it every link,
+// adoption, refresh (route, cron, queue redelivery) and access-token read of that account runs one
+// at a time in the account's own lane (an in-memory promise chain — never blockConcurrencyWhile
+// around the outbound fetch, which would freeze the object and reset it after 30 s), while other
+// accounts of the shard run alongside. So two refreshes can never present the same refresh token
+// (the OAuth server revokes the grant on reuse), and callers that queue behind a refresh get its
+// result instead of starting another. The object owns a refresh once it is sent: a caller that
+// stops waiting does not abort it, the answer is stored whenever it lands (within a generous
+// ceiling), and the next caller sees it. The grant lives in the object's storage (authoritative,
+// encrypted) and is mirrored to `hytale_oauth_tokens` after each change. Before sharding, each
+// account had its own object (named by the account id, key "grant"): a shard that has never held
+// an account takes over that object's copy once (`handOver`). Results are plain values (RPC does
+// not carry AppError).
 import { DurableObject } from "cloudflare:workers";
 import { createDeps, type Deps } from "../../platform/deps.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
@@ -17,15 +23,23 @@ import {
   type GrantRecord,
   type GrantSnapshot,
   mirrorWrite,
+  mirrorWriteMany,
   nextVersion,
   openToken,
   readRecord,
   refreshTokenHash,
   seal,
 } from "./grant-record.ts";
-import { hytaleAuditInserts } from "./hytale-audit.ts";
+import { hytaleAuditInserts, hytaleAuditInsertsMany } from "./hytale-audit.ts";
 import { notifyRelinkNeeded } from "./notices.ts";
-import { fetchProfiles, type ProfileList, refreshTokens, type TokenAnswer } from "./oauth-client.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  fetchProfiles,
+  type ProfileList,
+  REFRESH_CEILING_MS,
+  refreshTokens,
+  type TokenAnswer,
+} from "./oauth-client.ts";
 
 export type GrantFailure =
   | { ok: false; kind: "not_linked" }
@@ -73,10 +87,54 @@ export interface AccessRequest {
    * one statement (the cron); the object returns the record to write instead of writing it.
    */
   deferMirror?: boolean;
+  /**
+   * How long this caller waits for the answer (default 10 s: a route answers 504 after it). The
+   * work itself is not bound to it: a refresh already sent finishes and is stored regardless.
+   */
+  waitMs?: number;
 }
 
+/** Tokens handed over from elsewhere (the cutover's upstream tokens): see `adoptGrant`. */
+export interface AdoptedTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** When the access token expires (ms since epoch); 0 or past: refreshed by the next cron. */
+  accessTokenExpiresAt: number;
+  scope?: string;
+  /** When the grant was first issued (its fixed lifetime counts from here); default now. */
+  grantCreatedAt?: number;
+}
+
+export interface AdoptItem {
+  accountId: string;
+  tokens: AdoptedTokens;
+  /** Replace a live grant this account already has here (default: keep the live one). */
+  replace?: boolean;
+}
+
+export type AdoptResult = { accountId: string; adopted: boolean; version: number };
+
 const PROFILE_CACHE_MS = 60_000;
-const KEY = "grant";
+/** The layout before sharding: one object per account, its grant under this key. */
+const LEGACY_KEY = "grant";
+const key = (accountId: string) => `g:${accountId}`;
+/** Grant-store calls a refresh batch runs at once inside one shard (peer requests in flight). */
+const SHARD_CONCURRENCY = 32;
+/** A refresh that provably never reached the peer is sent again at most this often. */
+const UNSENT_RETRIES = 2;
+/** Cloudflare's own answers when it could not connect to the origin (the request never got there). */
+const NEVER_REACHED_STATUSES = new Set([521, 522, 523, 525, 526]);
+
+/** Per-account in-memory state of a shard: the writer lane and short-lived caches. */
+interface AccountState {
+  tail: Promise<unknown>;
+  pending: number;
+  /** When this object last completed an OAuth refresh (Date.now(): performance.now() restarts per call). */
+  refreshDoneAt: number;
+  profileCache?: { at: number; value: ProfileList };
+  profileBackoffUntil: number;
+  profileBackoff?: string;
+}
 
 function view(r: GrantRecord): GrantView {
   return {
@@ -101,13 +159,39 @@ function upstreamFailure(err: unknown): GrantFailure {
   return { ok: false, kind: "upstream", code: "UPSTREAM_ERROR", message: "Hytale peer call failed" };
 }
 
+/**
+ * Whether a failed refresh provably never reached the OAuth server, so sending the same refresh
+ * token again cannot be a reuse: only Cloudflare's "could not connect to the origin" answers. A
+ * thrown fetch error is not proof — workerd reports a refused connection and a connection dropped
+ * after the request was sent identically ("Network connection lost.").
+ */
+function neverReached(err: unknown): boolean {
+  return err instanceof AppError && NEVER_REACHED_STATUSES.has(Number(err.context.status));
+}
+
+const stillRunning: GrantFailure = {
+  ok: false,
+  kind: "upstream",
+  code: "UPSTREAM_TIMEOUT",
+  message: "The Hytale refresh is still running; its result is kept — retry shortly",
+  retryAfter: "5",
+};
+
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export class HytaleGrant extends DurableObject<Bindings> {
-  private tail: Promise<unknown> = Promise.resolve();
-  private profileCache?: { at: number; value: ProfileList };
-  private profileBackoffUntil = 0;
-  private profileBackoff?: string;
-  /** When this object last completed an OAuth refresh (Date.now(): performance.now() restarts per call). */
-  private refreshDoneAt = 0;
+  private accounts = new Map<string, AccountState>();
 
   private deps(accountId: string): Deps {
     return createDeps(getConfig(this.env), {
@@ -115,19 +199,53 @@ export class HytaleGrant extends DurableObject<Bindings> {
     });
   }
 
-  /** Runs `fn` after every earlier call has finished: the object's one writer lane. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => {});
+  private state(accountId: string): AccountState {
+    let st = this.accounts.get(accountId);
+    if (!st) {
+      st = { tail: Promise.resolve(), pending: 0, refreshDoneAt: 0, profileBackoffUntil: 0 };
+      this.accounts.set(accountId, st);
+    }
+    return st;
+  }
+
+  /** Runs `fn` after every earlier call for this account has finished: the account's one writer lane. */
+  private exclusive<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    const st = this.state(accountId);
+    st.pending++;
+    const run = st.tail.then(fn, fn);
+    st.tail = run.catch(() => {});
+    // The lane is the object's work, not the caller's: it finishes even when no caller waits.
+    this.ctx.waitUntil(
+      st.tail.then(() => {
+        st.pending--;
+        // An idle account with nothing cached needs no memory.
+        if (st.pending === 0 && !st.profileCache && st.profileBackoffUntil < Date.now())
+          this.accounts.delete(accountId);
+      }),
+    );
     return run;
   }
 
-  private stored(): GrantRecord | undefined {
-    return this.ctx.storage.kv.get<GrantRecord>(KEY);
+  private stored(accountId: string): GrantRecord | undefined {
+    return this.ctx.storage.kv.get<GrantRecord>(key(accountId));
   }
 
   private store(r: GrantRecord): void {
-    this.ctx.storage.kv.put(KEY, r);
+    this.ctx.storage.kv.put(key(r.accountId), r);
+  }
+
+  /**
+   * The layout before sharding: this object is an account's own (named by its id) and may hold
+   * the grant under "grant". A shard asks once, the first time it meets the account; after that
+   * the shard's copy is the only one written. Read-only, so asking twice is harmless.
+   */
+  async handOver(): Promise<GrantRecord | null> {
+    return this.ctx.storage.kv.get<GrantRecord>(LEGACY_KEY) ?? null;
+  }
+
+  private async legacyCopy(deps: Deps, accountId: string): Promise<GrantRecord | undefined> {
+    const r = await deps.stubs.hytaleGrant(accountId).handOver();
+    return r && r.accountId === accountId ? r : undefined;
   }
 
   private async load(
@@ -135,10 +253,20 @@ export class HytaleGrant extends DurableObject<Bindings> {
     accountId: string,
     snapshot?: GrantSnapshot,
   ): Promise<GrantRecord | undefined> {
-    const held = this.stored();
+    const held = this.stored(accountId);
     if (held) return held;
-    // Never held here: every writer goes through this object, so the mirror is current.
-    const r = snapshot ? { ...snapshot, mirrored: true } : await readRecord(deps.db, accountId);
+    // Never held here. Every writer goes through a grant object, so the mirror (or the batch's
+    // snapshot of it) is current — unless the row comes from the per-account objects before
+    // sharding (flagged, or no row at all), whose copy may be newer (a failed mirror write).
+    const found = snapshot ? { ...snapshot, mirrored: true } : await readRecord(deps.db, accountId);
+    const legacy = !found || found.legacy ? await this.legacyCopy(deps, accountId) : undefined;
+    let r: GrantRecord | undefined;
+    if (legacy && (!found || legacy.version > found.version)) r = { ...legacy, mirrored: false };
+    else if (found) {
+      const { legacy: flagged, ...rest } = found;
+      // A flagged row is rewritten (unflagged) by the next call that writes the mirror.
+      r = { ...rest, mirrored: rest.mirrored && !flagged };
+    }
     if (r) this.store(r);
     return r;
   }
@@ -149,12 +277,16 @@ export class HytaleGrant extends DurableObject<Bindings> {
       const db = deps.db;
       const write = mirrorWrite(db, r, deps.now(), linked);
       await db.batch([write, ...(statements as [typeof write])]);
-      const current = this.stored();
-      if (current && current.version === r.version) this.store({ ...current, mirrored: true });
+      this.markMirrored(r);
     } catch (err) {
       // The object's copy is authoritative; the next call writes the mirror again.
       deps.log("error", "hytale grant mirror write failed", { error: err, version: r.version });
     }
+  }
+
+  private markMirrored(r: GrantRecord): void {
+    const current = this.stored(r.accountId);
+    if (current && current.version === r.version) this.store({ ...current, mirrored: true });
   }
 
   /** A device flow completed: the new grant replaces whatever the account had. */
@@ -164,10 +296,10 @@ export class HytaleGrant extends DurableObject<Bindings> {
     actor: Actor;
     deviceCodeHash?: string;
   }): Promise<GrantView> {
-    return this.exclusive(async () => {
+    return this.exclusive(input.accountId, async () => {
       const deps = this.deps(input.accountId);
       const now = deps.now().getTime();
-      const previous = this.stored() ?? (await readRecord(deps.db, input.accountId));
+      const previous = this.stored(input.accountId) ?? (await readRecord(deps.db, input.accountId));
       const refresh = input.answer.refresh_token ?? "";
       const sealed = await seal(deps.config, input.accountId, { access: input.answer.access_token, refresh });
       const r: GrantRecord = {
@@ -185,7 +317,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
         mirrored: false,
       };
       this.store(r);
-      this.profileCache = undefined;
+      this.state(input.accountId).profileCache = undefined;
       const db = deps.db;
       await this.mirror(
         deps,
@@ -208,7 +340,131 @@ export class HytaleGrant extends DurableObject<Bindings> {
   /** The account's access token, refreshed first when the request says so. */
   async access(input: AccessRequest): Promise<AccessResult> {
     const arrivedAt = Date.now();
-    return this.exclusive(() => this.accessNow(input, arrivedAt));
+    let abandoned = false;
+    const work = this.exclusive(input.accountId, async () => {
+      const r = await this.accessNow(input, arrivedAt);
+      // The caller stopped waiting for a deferred mirror write: the object writes it itself.
+      if (abandoned && r.ok && r.mirror) await this.mirrorAlone(r.mirror, input.actor, r.refreshed);
+      return r;
+    });
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const patience = new Promise<AccessResult>((resolve) => {
+      timer = setTimeout(() => {
+        abandoned = true;
+        resolve(stillRunning);
+      }, input.waitMs ?? DEFAULT_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([work, patience]);
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+    }
+  }
+
+  /** Many accounts of this shard at once (the cron's batch); each in its own lane, as `access`. */
+  async accessMany(input: {
+    items: { accountId: string; snapshot?: GrantSnapshot }[];
+    actor: Actor;
+    minValidMs?: number;
+    deferMirror?: boolean;
+  }): Promise<{ accountId: string; result: AccessResult }[]> {
+    return pool(input.items, SHARD_CONCURRENCY, async (item) => {
+      try {
+        const r = await this.access({
+          accountId: item.accountId,
+          actor: input.actor,
+          minValidMs: input.minValidMs,
+          snapshot: item.snapshot,
+          deferMirror: input.deferMirror,
+          // A batch waits for the whole refresh: nobody is waiting on it interactively.
+          waitMs: REFRESH_CEILING_MS + 5_000,
+        });
+        return { accountId: item.accountId, result: r };
+      } catch (err) {
+        return { accountId: item.accountId, result: upstreamFailure(err) };
+      }
+    });
+  }
+
+  /**
+   * Tokens obtained elsewhere (the cutover's upstream grants) become accounts' grants, through the
+   * same lanes as every other write; one mirror statement for the lot. An account that already
+   * holds a live grant here keeps it unless `replace`.
+   */
+  async adopt(input: { items: AdoptItem[]; actor: Actor }): Promise<AdoptResult[]> {
+    const deps = this.deps("adopt");
+    const adopted: GrantRecord[] = [];
+    const results = await pool(input.items, SHARD_CONCURRENCY, (item) =>
+      this.exclusive(item.accountId, async (): Promise<AdoptResult> => {
+        const now = deps.now().getTime();
+        const previous = await this.load(deps, item.accountId);
+        const live = previous && !previous.needsRelink && previous.refreshToken !== "";
+        if (live && !item.replace)
+          return { accountId: item.accountId, adopted: false, version: previous.version };
+        const t = item.tokens;
+        const sealed = await seal(deps.config, item.accountId, {
+          access: t.accessToken,
+          refresh: t.refreshToken,
+        });
+        const r: GrantRecord = {
+          accountId: item.accountId,
+          version: nextVersion(previous?.version, now),
+          ...sealed,
+          refreshTokenHash: t.refreshToken ? await refreshTokenHash(t.refreshToken) : null,
+          accessTokenExpiresAt: t.accessTokenExpiresAt,
+          tokenType: "bearer",
+          scope: t.scope ?? previous?.scope ?? "",
+          grantCreatedAt: t.grantCreatedAt ?? now,
+          lastRefreshedAt: null,
+          needsRelink: t.refreshToken === "",
+          relinkReason: t.refreshToken === "" ? "no refresh token adopted" : null,
+          mirrored: false,
+        };
+        this.store(r);
+        this.state(item.accountId).profileCache = undefined;
+        adopted.push(r);
+        return { accountId: item.accountId, adopted: true, version: r.version };
+      }),
+    );
+    if (adopted.length) {
+      try {
+        const db = deps.db;
+        await db.batch([
+          mirrorWriteMany(db, adopted, deps.now(), true),
+          ...hytaleAuditInsertsMany(
+            db,
+            adopted.map((r) => ({
+              accountId: r.accountId,
+              event: "TOKEN_CREATED" as const,
+              actor: input.actor,
+              details: { adopted: true, scope: r.scope },
+            })),
+          ),
+        ]);
+        for (const r of adopted) this.markMirrored(r);
+      } catch (err) {
+        // The object's copies stand; each account's next call writes its mirror row.
+        deps.log("error", "hytale adopted grants not mirrored", { error: err, accounts: adopted.length });
+      }
+    }
+    return results;
+  }
+
+  /** A deferred record whose caller left: written (and its refresh audited) by the object. */
+  private async mirrorAlone(r: GrantRecord, actor: Actor, refreshed: boolean): Promise<void> {
+    const deps = this.deps(r.accountId);
+    await this.mirror(
+      deps,
+      r,
+      refreshed
+        ? (hytaleAuditInserts(deps.db, {
+            accountId: r.accountId,
+            event: "TOKEN_REFRESHED",
+            actor,
+            details: { by: "cron", late: true },
+          }) as unknown as unknown[])
+        : [],
+    );
   }
 
   private async accessNow(input: AccessRequest, arrivedAt: number): Promise<AccessResult> {
@@ -217,7 +473,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
     if (!r) return { ok: false, kind: "not_linked" };
     if (r.needsRelink) return { ok: false, kind: "needs_relink", reason: r.relinkReason ?? "grant revoked" };
     const now = deps.now().getTime();
-    const force = input.force === true && this.refreshDoneAt < arrivedAt;
+    const force = input.force === true && this.state(input.accountId).refreshDoneAt < arrivedAt;
     const due = r.accessTokenExpiresAt <= now + (input.minValidMs ?? 0);
     if (!force && !due) {
       const token = input.withToken ? await openToken(deps.config, r, "access") : undefined;
@@ -234,13 +490,22 @@ export class HytaleGrant extends DurableObject<Bindings> {
 
   private async refreshNow(deps: Deps, r: GrantRecord, input: AccessRequest): Promise<AccessResult> {
     const presented = await openToken(deps.config, r, "refresh");
-    let answer: Awaited<ReturnType<typeof refreshTokens>>;
-    try {
-      answer = await refreshTokens(deps, presented);
-    } catch (err) {
-      // 5xx, 429, timeout: the grant is untouched; the caller retries later.
-      deps.log("warn", "hytale refresh failed upstream", { error: err });
-      return upstreamFailure(err);
+    let answer: Awaited<ReturnType<typeof refreshTokens>> | undefined;
+    for (let attempt = 0; answer === undefined; attempt++) {
+      try {
+        // A generous ceiling: a slow answer is better than a lost one (the peer may have rotated
+        // already, and presenting the old token again would revoke the grant).
+        answer = await refreshTokens(deps, presented, { timeoutMs: REFRESH_CEILING_MS });
+      } catch (err) {
+        if (attempt < UNSENT_RETRIES && neverReached(err)) {
+          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+          continue;
+        }
+        // 5xx, 429: the peer answered without rotating; the grant is untouched and the caller
+        // retries later. No answer at all within the ceiling: we cannot know whether it rotated.
+        deps.log("warn", "hytale refresh failed upstream", { error: err });
+        return upstreamFailure(err);
+      }
     }
     const now = deps.now().getTime();
     if (!answer.ok) {
@@ -267,7 +532,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
       mirrored: false,
     };
     this.store(next);
-    this.refreshDoneAt = Date.now();
+    this.state(r.accountId).refreshDoneAt = Date.now();
     if (input.deferMirror) {
       return { ok: true, refreshed: true, mirror: next, ...view(next) };
     }
@@ -303,7 +568,7 @@ export class HytaleGrant extends DurableObject<Bindings> {
       mirrored: false,
     };
     this.store(next);
-    this.profileCache = undefined;
+    this.state(r.accountId).profileCache = undefined;
     await this.mirror(deps, next, [
       ...hytaleAuditInserts(deps.db, {
         accountId: r.accountId,
@@ -331,19 +596,20 @@ export class HytaleGrant extends DurableObject<Bindings> {
    * Retry-After; it never touches the grant. A 401 gets one refresh and retry, then means re-link.
    */
   async profiles(input: { accountId: string; actor: Actor }): Promise<ProfilesResult> {
-    return this.exclusive(async () => {
+    return this.exclusive(input.accountId, async () => {
       const deps = this.deps(input.accountId);
+      const st = this.state(input.accountId);
       const now = deps.now().getTime();
-      if (this.profileCache && now - this.profileCache.at < PROFILE_CACHE_MS)
-        return { ok: true, value: this.profileCache.value, cached: true };
-      if (now < this.profileBackoffUntil) {
-        if (this.profileCache) return { ok: true, value: this.profileCache.value, cached: true };
+      if (st.profileCache && now - st.profileCache.at < PROFILE_CACHE_MS)
+        return { ok: true, value: st.profileCache.value, cached: true };
+      if (now < st.profileBackoffUntil) {
+        if (st.profileCache) return { ok: true, value: st.profileCache.value, cached: true };
         return {
           ok: false,
           kind: "upstream",
           code: "RATE_LIMITED",
           message: "Hytale account-data is rate limiting us; try again later",
-          retryAfter: this.profileBackoff,
+          retryAfter: st.profileBackoff,
         };
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -361,30 +627,33 @@ export class HytaleGrant extends DurableObject<Bindings> {
         try {
           const res = await fetchProfiles(deps, access.accessToken ?? "");
           if (res.ok) {
-            this.profileCache = { at: deps.now().getTime(), value: res.value };
+            st.profileCache = { at: deps.now().getTime(), value: res.value };
             return { ok: true, value: res.value, cached: false };
           }
         } catch (err) {
           const failure = upstreamFailure(err);
           if (failure.kind === "upstream" && failure.code === "RATE_LIMITED") {
             const seconds = Number(failure.retryAfter ?? 30);
-            this.profileBackoffUntil = deps.now().getTime() + seconds * 1000;
-            this.profileBackoff = String(seconds);
-            if (this.profileCache) return { ok: true, value: this.profileCache.value, cached: true };
+            st.profileBackoffUntil = deps.now().getTime() + seconds * 1000;
+            st.profileBackoff = String(seconds);
+            if (st.profileCache) return { ok: true, value: st.profileCache.value, cached: true };
           }
           return failure;
         }
       }
-      const r = this.stored();
+      const r = this.stored(input.accountId);
       return r
         ? this.lose(deps, r, input.actor, "account-data refused the access token (401)")
         : { ok: false, kind: "not_linked" };
     });
   }
 
-  /** Forget the cached profile list (tests, and after a re-link). */
-  async forgetProfiles(): Promise<void> {
-    this.profileCache = undefined;
-    this.profileBackoffUntil = 0;
+  /** Forget the cached profile list (tests, and after a re-link); every account's without one. */
+  async forgetProfiles(accountId?: string): Promise<void> {
+    for (const [id, st] of this.accounts) {
+      if (accountId !== undefined && id !== accountId) continue;
+      st.profileCache = undefined;
+      st.profileBackoffUntil = 0;
+    }
   }
 }

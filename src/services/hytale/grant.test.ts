@@ -1,7 +1,8 @@
 // The HytaleGrant object as the single writer (concurrent refreshes from routes, the cron and a
 // redelivered batch against the local peer, which revokes the grant on refresh-token reuse) and
 // the scheduled refresh through the Worker's scheduled() handler.
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { eventually, jobMessage, testDb, testDeps, uid } from "../../../test/helpers.ts";
@@ -9,8 +10,9 @@ import { fake, seedMirroredGrant, tokenRow } from "../../../test/hytale.ts";
 import { hytaleJobs } from "../../areas/hytale/hytale.jobs.ts";
 import { hytaleOauthTokens } from "../../platform/db/schema/index.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
-import { grantStub } from "./grant-client.ts";
-import { recordFromRow } from "./grant-record.ts";
+import type { HytaleGrant } from "./grant.do.ts";
+import { adoptGrant, GRANT_SHARDS, grantShardName, grantStub } from "./grant-client.ts";
+import { nextVersion, recordFromRow, refreshTokenHash, seal } from "./grant-record.ts";
 import { refreshTokens } from "./oauth-client.ts";
 
 const HOUR = 3_600_000;
@@ -84,6 +86,115 @@ describe("HytaleGrant: one writer per account", () => {
       refreshed: true,
     });
     expect(await fake(`/__grants/${sub}`)).toMatchObject({ revoked: false });
+  });
+});
+
+describe("a refresh answered after our patience ran out", () => {
+  it("keeps the rotated token: the late answer is stored and the retry presents no old token", async () => {
+    const accountId = uid("late");
+    const { sub } = await seedMirroredGrant(accountId, { expiresInMs: 60_000 });
+    const stub = grantStub(testDeps(), accountId);
+    // The peer rotates at once but answers after 11 s: later than a caller waits (10 s).
+    await fake("/__slow-refresh", { sub, ms: 11_000 });
+    const first = await stub.access({ accountId, actor: SYSTEM_ACTOR, force: true });
+    // The caller may give up (504) — but the refresh it started must not be lost.
+    if (!first.ok) expect(first).toMatchObject({ kind: "upstream", code: "UPSTREAM_TIMEOUT" });
+    // The queue's retry of the same account arrives while (or after) the late answer lands.
+    await hytaleJobs["hytale.refresh-batch"]?.(
+      { accountIds: [accountId] },
+      testDeps({ message: jobMessage("hytale.refresh-batch") }),
+    );
+    const grant = await fake<{ revoked: boolean; refreshes: number }>(`/__grants/${sub}`);
+    expect(grant.revoked).toBe(false);
+    expect(grant.refreshes).toBe(1);
+    const row = await eventually(async () => {
+      const r = await tokenRow(accountId);
+      return r && r.accessTokenExpiry.getTime() > Date.now() + 50 * 60_000 ? r : undefined;
+    }, 20_000);
+    expect(row.needsRelink).toBe(false);
+    // The chain is intact: the next refresh presents the rotated token.
+    expect(await stub.access({ accountId, actor: SYSTEM_ACTOR, force: true })).toMatchObject({
+      ok: true,
+      refreshed: true,
+    });
+    expect(await fake(`/__grants/${sub}`)).toMatchObject({ revoked: false, refreshes: 2 });
+  }, 60_000);
+});
+
+describe("grant shards", () => {
+  it("spreads accounts over the shards and always maps one account to the same one", () => {
+    const used = new Set(Array.from({ length: 2000 }, (_, i) => grantShardName(`acct-${i}`)));
+    expect(used.size).toBe(GRANT_SHARDS);
+    expect(grantShardName("same")).toBe(grantShardName("same"));
+  });
+
+  it("takes over a pre-sharding per-account object's newer copy once, never presenting the mirror's older token", async () => {
+    const accountId = uid("legacy");
+    const { sub, refreshToken: old } = await seedMirroredGrant(accountId);
+    const deps = testDeps();
+    // The old per-account object refreshed, and its mirror write was lost: it alone holds the
+    // current refresh token; the mirror row (flagged as written before sharding) the rotated one.
+    const rotated = await refreshTokens(deps, old);
+    if (!rotated.ok || !rotated.value.refresh_token) throw new Error("seed refresh failed");
+    const row = await tokenRow(accountId);
+    if (!row) throw new Error("no row");
+    await testDb()
+      .update(hytaleOauthTokens)
+      .set({ legacyGrantObject: true })
+      .where(eq(hytaleOauthTokens.accountId, accountId));
+    const now = Date.now();
+    const legacyRecord = {
+      ...recordFromRow(row),
+      legacy: undefined,
+      version: nextVersion(row.grantVersion, now),
+      ...(await seal(deps.config, accountId, {
+        access: rotated.value.access_token,
+        refresh: rotated.value.refresh_token,
+      })),
+      refreshTokenHash: await refreshTokenHash(rotated.value.refresh_token),
+      accessTokenExpiresAt: now + 60_000,
+      mirrored: false,
+    };
+    await runInDurableObject(env.HYTALE_GRANT.getByName(accountId), async (_o: HytaleGrant, state) => {
+      state.storage.kv.put("grant", legacyRecord);
+    });
+
+    const stub = grantStub(deps, accountId);
+    expect(await stub.access({ accountId, actor: SYSTEM_ACTOR, force: true })).toMatchObject({
+      ok: true,
+      refreshed: true,
+    });
+    expect(await fake(`/__grants/${sub}`)).toMatchObject({ revoked: false, refreshes: 2 });
+    const after = await tokenRow(accountId);
+    expect(after?.legacyGrantObject).toBe(false);
+    expect(after?.grantVersion).toBeGreaterThan(legacyRecord.version);
+  });
+
+  it("adoptGrant writes upstream tokens through the single writer, and keeps a live grant unless told to replace it", async () => {
+    const accountId = uid("adopt");
+    const seeded = await fake<{ sub: string; refresh_token: string }>("/__seed-grant", {
+      sub: uid("adopt-sub"),
+    });
+    const deps = testDeps();
+    const tokens = {
+      accessToken: "upstream-access",
+      refreshToken: seeded.refresh_token,
+      accessTokenExpiresAt: Date.now() + 60_000,
+      grantCreatedAt: Date.now() - 3 * 86_400_000,
+    };
+    expect(await adoptGrant(deps, accountId, tokens)).toMatchObject({ accountId, adopted: true });
+    const row = await tokenRow(accountId);
+    expect(row?.refreshToken).toMatch(/^enc:/);
+    expect(row?.refreshToken).not.toContain(seeded.refresh_token);
+    expect(row?.legacyGrantObject).toBe(false);
+    expect(row?.grantCreatedAt?.getTime()).toBe(tokens.grantCreatedAt);
+    expect(await adoptGrant(deps, accountId, { ...tokens, refreshToken: "stale" })).toMatchObject({
+      adopted: false,
+    });
+    expect(
+      await grantStub(deps, accountId).access({ accountId, actor: SYSTEM_ACTOR, minValidMs: 10 * 60_000 }),
+    ).toMatchObject({ ok: true, refreshed: true });
+    expect(await fake(`/__grants/${seeded.sub}`)).toMatchObject({ revoked: false, refreshes: 1 });
   });
 });
 

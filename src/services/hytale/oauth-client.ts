@@ -14,6 +14,12 @@ export const DEFAULT_INTERVAL_SECONDS = 5;
 /** Device codes have been seen living 600 s and 900 s; without `expires_in` assume the shorter. */
 export const DEFAULT_DEVICE_CODE_SECONDS = 600;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * How long a refresh may take before we stop listening. Generous on purpose: the peer rotates the
+ * refresh token when it processes the request, so an answer we stop waiting for is a rotation we
+ * never learn of, and the next refresh (presenting the old token) revokes the grant.
+ */
+export const REFRESH_CEILING_MS = 120_000;
 const USER_AGENT = "NodeByte-Edge-API (+https://nodebyte.host)";
 
 export type HytaleHttpDeps = Pick<Deps, "fetch" | "config">;

@@ -43,6 +43,12 @@ export const hytaleOauthTokens = pgTable(
     relinkReason: text("relink_reason"),
     /** When the "grant near the end of its lifetime" notice went out (once per grant). */
     grantNoticeSentAt: tstz("grant_notice_sent_at"),
+    /**
+     * The row may have been written by the per-account grant object of the layout before sharding
+     * (which may hold a newer copy): its shard asks that object once. True by default, so a row
+     * that code writes is flagged; the shards write false.
+     */
+    legacyGrantObject: boolean("legacy_grant_object").notNull().default(true),
   },
   (t) => [
     index("hytale_oauth_tokens_access_token_expiry_idx").on(t.accessTokenExpiry),

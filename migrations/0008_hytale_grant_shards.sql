@@ -1,0 +1,1 @@
+ALTER TABLE "hytale_oauth_tokens" ADD COLUMN "legacy_grant_object" boolean DEFAULT true NOT NULL;
