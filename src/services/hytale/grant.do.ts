@@ -261,14 +261,23 @@ export class HytaleGrant extends DurableObject<Bindings> {
     const found = snapshot ? { ...snapshot, mirrored: true } : await readRecord(deps.db, accountId);
     const legacy = !found || found.legacy ? await this.legacyCopy(deps, accountId) : undefined;
     let r: GrantRecord | undefined;
-    if (legacy && (!found || legacy.version > found.version)) r = { ...legacy, mirrored: false };
-    else if (found) {
+    if (legacy && (!found || legacy.version > found.version)) {
+      r = { ...legacy, mirrored: false };
+      // Only this object has it now (the mirror is older): keep it at once.
+      this.store(r);
+    } else if (found) {
       const { legacy: flagged, ...rest } = found;
       // A flagged row is rewritten (unflagged) by the next call that writes the mirror.
       r = { ...rest, mirrored: rest.mirrored && !flagged };
     }
-    if (r) this.store(r);
+    // A copy of the mirror is stored by `hold` or by the write that follows (a refresh): a storage
+    // write before the refresh would hold the outbound request behind the output gate for nothing.
     return r;
+  }
+
+  /** Keeps a record this object loaded but has not stored yet (no write when it already holds it). */
+  private hold(r: GrantRecord): void {
+    if (!this.stored(r.accountId)) this.store(r);
   }
 
   /** Writes the mirror (and the audit rows of the change) and marks the record mirrored. */
@@ -399,8 +408,10 @@ export class HytaleGrant extends DurableObject<Bindings> {
         const now = deps.now().getTime();
         const previous = await this.load(deps, item.accountId);
         const live = previous && !previous.needsRelink && previous.refreshToken !== "";
-        if (live && !item.replace)
+        if (live && !item.replace) {
+          this.hold(previous);
           return { accountId: item.accountId, adopted: false, version: previous.version };
+        }
         const t = item.tokens;
         const sealed = await seal(deps.config, item.accountId, {
           access: t.accessToken,
@@ -471,11 +482,15 @@ export class HytaleGrant extends DurableObject<Bindings> {
     const deps = this.deps(input.accountId);
     const r = await this.load(deps, input.accountId, input.snapshot);
     if (!r) return { ok: false, kind: "not_linked" };
-    if (r.needsRelink) return { ok: false, kind: "needs_relink", reason: r.relinkReason ?? "grant revoked" };
+    if (r.needsRelink) {
+      this.hold(r);
+      return { ok: false, kind: "needs_relink", reason: r.relinkReason ?? "grant revoked" };
+    }
     const now = deps.now().getTime();
     const force = input.force === true && this.state(input.accountId).refreshDoneAt < arrivedAt;
     const due = r.accessTokenExpiresAt <= now + (input.minValidMs ?? 0);
     if (!force && !due) {
+      this.hold(r);
       const token = input.withToken ? await openToken(deps.config, r, "access") : undefined;
       if (input.deferMirror) {
         // The batch's snapshot is older than what this object holds: hand it the newer record.
