@@ -6,7 +6,8 @@ import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { eventually, jobMessage, testDb, testDeps, uid } from "../../../test/helpers.ts";
-import { fake, seedMirroredGrant, tokenRow } from "../../../test/hytale.ts";
+import { fake, post, seedMirroredGrant, tokenRow } from "../../../test/hytale.ts";
+import { createTestUser } from "../../../test/users.ts";
 import { hytaleJobs } from "../../areas/hytale/hytale.jobs.ts";
 import { hytaleOauthTokens } from "../../platform/db/schema/index.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
@@ -118,6 +119,22 @@ describe("a refresh answered after our patience ran out", () => {
       refreshed: true,
     });
     expect(await fake(`/__grants/${sub}`)).toMatchObject({ revoked: false, refreshes: 2 });
+  }, 60_000);
+});
+
+describe("a late refresh through the route", () => {
+  it("answers 504 while the refresh runs on, and the client's retry gets its token without a second OAuth request", async () => {
+    const user = await createTestUser();
+    const accountId = user.user.id;
+    const { sub } = await seedMirroredGrant(accountId, { expiresInMs: 60_000 });
+    await fake("/__slow-refresh", { sub, ms: 12_000 });
+    const first = await post("/api/v1/hytale/oauth/refresh", user.token, {});
+    expect(first.res.status, first.text).toBe(504);
+    expect(first.res.headers.get("retry-after")).toBe("5");
+    const retry = await post("/api/v1/hytale/oauth/refresh", user.token, {});
+    expect(retry.res.status, retry.text).toBe(200);
+    expect(typeof (retry.body as { access_token?: unknown }).access_token).toBe("string");
+    expect(await fake(`/__grants/${sub}`)).toMatchObject({ revoked: false, refreshes: 1 });
   }, 60_000);
 });
 
