@@ -19,6 +19,7 @@ import { AppError, type ErrorCode } from "../../platform/errors.ts";
 import { childLogger } from "../../platform/log.ts";
 import type { Actor } from "../../platform/principal.ts";
 import { hytaleDeviceCodesLinked } from "./device-codes.ts";
+import { grantShardName } from "./grant-client.ts";
 import {
   type GrantRecord,
   type GrantSnapshot,
@@ -210,6 +211,11 @@ export class HytaleGrant extends DurableObject<Bindings> {
 
   /** Runs `fn` after every earlier call for this account has finished: the account's one writer lane. */
   private exclusive<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    // Only the account's shard may write it: a call that reached another object (a stub made
+    // with the account id, the layout before sharding) would be a second writer.
+    const name = this.ctx.id.name;
+    if (name !== undefined && name !== grantShardName(accountId))
+      throw new Error(`HytaleGrant ${name} does not own account ${accountId}`);
     const st = this.state(accountId);
     st.pending++;
     const run = st.tail.then(fn, fn);

@@ -145,6 +145,19 @@ describe("grant shards", () => {
     expect(grantShardName("same")).toBe(grantShardName("same"));
   });
 
+  it("refuses to write an account through an object that is not its shard", async () => {
+    const accountId = uid("wrong");
+    await seedMirroredGrant(accountId);
+    const refused = await env.HYTALE_GRANT.getByName(accountId)
+      .access({ accountId, actor: SYSTEM_ACTOR, force: true })
+      .then(
+        () => "written",
+        (err: unknown) => String(err),
+      );
+    expect(refused).toMatch(/does not own/);
+    expect(await fake(`/__grants/sub-${accountId}`)).toMatchObject({ refreshes: 0 });
+  });
+
   it("takes over a pre-sharding per-account object's newer copy once, never presenting the mirror's older token", async () => {
     const accountId = uid("legacy");
     const { sub, refreshToken: old } = await seedMirroredGrant(accountId);
