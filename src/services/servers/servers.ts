@@ -4,6 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import type { Principal } from "../../platform/principal.ts";
+import type { LiveEntry } from "./live-state.ts";
 
 /** Servers a user can see: live (not a sync tombstone), and owned or shared with them as a subuser. */
 export function visibleTo(userId: string): SQL {
@@ -142,14 +143,43 @@ export interface ServerRow extends Record<string, unknown> {
 
 const iso = (v: unknown) => (v ? new Date(String(v)).toISOString() : null);
 
-/** The member dashboard's server (website-client §4.5): lowercase status, numbers never null. */
-export function dashboardServerView(r: ServerRow, withOwner: boolean) {
+/** Statuses the panel answers 409 to /resources for: their live state is not asked. */
+const NOT_LIVE = new Set([
+  "suspended",
+  "installing",
+  "install_failed",
+  "restoring_backup",
+  "reinstall_failed",
+]);
+
+/** Whether the dashboard asks the panel for this server's live state (on the panel, not suspended or installing). */
+export function hasLiveState(r: ServerRow): r is ServerRow & { uuid: string } {
+  return Boolean(r.uuid) && !r.isSuspended && !NOT_LIVE.has(r.status);
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The member dashboard's server (website-client §4.5): lowercase status, numbers never null.
+ * With `live` (the panel's /resources, ≤ 20 s old) the status is Wings' power state and `used`
+ * is filled in the limits' units (memory and disk MiB, CPU percent); without it they are the
+ * mirror's status and 0. `liveAt` says which: the reading's time, or null.
+ */
+export function dashboardServerView(r: ServerRow, withOwner: boolean, live?: LiveEntry) {
+  const state = live && live.view.state !== "unknown" ? live.view.state : undefined;
+  const used = live
+    ? {
+        memory: Math.round(live.view.memoryBytes / MIB),
+        cpu: Math.round(live.view.cpuAbsolute * 100) / 100,
+        disk: Math.round(live.view.diskBytes / MIB),
+      }
+    : { memory: 0, cpu: 0, disk: 0 };
   return {
     id: r.id,
     uuid: r.uuid ?? "",
     name: r.name,
     description: r.description,
-    status: r.isSuspended ? "suspended" : r.status,
+    status: r.isSuspended ? "suspended" : (state ?? r.status),
     isSuspended: r.isSuspended,
     game: r.eggName ?? r.nestName ?? "Unknown",
     node: r.nodeName ?? "Unknown",
@@ -159,11 +189,12 @@ export function dashboardServerView(r: ServerRow, withOwner: boolean) {
       ? { owner: { id: r.ownerId, username: r.ownerUsername ?? "", email: r.ownerEmail ?? "" } }
       : {}),
     resources: {
-      memory: { used: 0, limit: Number(r.memory ?? 0) },
-      cpu: { used: 0, limit: Number(r.cpu ?? 0) },
-      disk: { used: 0, limit: Number(r.disk ?? 0) },
+      memory: { used: used.memory, limit: Number(r.memory ?? 0) },
+      cpu: { used: used.cpu, limit: Number(r.cpu ?? 0) },
+      disk: { used: used.disk, limit: Number(r.disk ?? 0) },
     },
     createdAt: new Date(r.createdAt).toISOString(),
+    liveAt: live ? new Date(live.fetchedAt).toISOString() : null,
   };
 }
 
