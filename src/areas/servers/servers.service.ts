@@ -75,8 +75,13 @@ export async function serverDetails(ctl: ServerControl) {
 // --- power and console ------------------------------------------------------------------------
 
 export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
-  await auditedAction(ctl, "server.power", { signal }, () =>
-    callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+  // The 202 says the signal was sent, not that its audit row is readable: written after the answer.
+  await auditedAction(
+    ctl,
+    "server.power",
+    { signal },
+    () => callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+    { afterAnswer: true },
   );
   await forgetResources(ctl.access.serverId);
   await publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id });
