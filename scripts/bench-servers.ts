@@ -128,7 +128,11 @@ try {
       {
         url: `${direct}/resources`,
         method: "GET",
-        headers: { authorization: `Bearer ${panel.clientKey}`, accept: "application/json" },
+        headers: {
+          authorization: `Bearer ${panel.clientKey}`,
+          accept: "application/json",
+          "user-agent": "bench-servers",
+        },
       },
     ],
     [
@@ -142,7 +146,12 @@ try {
       {
         url: `${direct}/power`,
         method: "POST",
-        headers: { authorization: `Bearer ${panel.clientKey}`, accept: "application/json", ...json },
+        headers: {
+          authorization: `Bearer ${panel.clientKey}`,
+          accept: "application/json",
+          "user-agent": "bench-servers",
+          ...json,
+        },
         body: '{"signal":"start"}',
       },
     ],
