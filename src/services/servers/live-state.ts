@@ -5,6 +5,7 @@
 // The dashboard's batch reads spend the interactive share only while half of it is left for
 // actions, never wait long, and fall back to the mirror's values, marked, instead of failing.
 import type { Deps } from "../../platform/deps.ts";
+import { AppError } from "../../platform/errors.ts";
 import { interactiveBudget, interactiveStub, panelClientCall } from "../panel/client-api.ts";
 import type { PanelConnection } from "../panel/connection.ts";
 import { panelDeps } from "../panel/panel-client.ts";
@@ -160,7 +161,11 @@ export async function liveStateOf(
       });
       const attributes = (answer.json as { attributes?: PanelStats } | undefined)?.attributes;
       if (answer.status !== 200 || !attributes || typeof attributes !== "object") {
-        throw new Error(`panel answered ${answer.status}`);
+        // An AppError: a server page joining this call (same server, same moment) answers it.
+        throw new AppError(
+          answer.status === 409 ? "CONFLICT" : answer.status === 404 ? "NOT_FOUND" : "UPSTREAM_ERROR",
+          `The panel answered ${answer.status} for the server's resources`,
+        );
       }
       return resourcesView(attributes);
     });
