@@ -42,10 +42,11 @@ export async function openServer(
   principal: Principal,
   server: string,
   requirement?: Requirement,
+  opts: { fresh?: boolean } = {},
 ): Promise<ServerControl> {
   if (server.length > 64) throw notFound();
   // The access and the connection in one round trip, reused for a few seconds by this isolate.
-  const { access, conn } = await serverDoor(deps, principal, server);
+  const { access, conn } = await serverDoor(deps, principal, server, opts);
   if (!access) throw notFound();
   if (requirement) {
     const needed = typeof requirement === "string" ? [requirement] : requirement.anyOf;

@@ -89,11 +89,13 @@ let doors = new WeakMap<object, Map<string, { at: number; door: Door }>>();
  * and the connection's settings in one batch), reused by this isolate for DOOR_CACHE_MS per
  * user, admin flag and server. A grant the sync revokes (a subuser removed on the panel) is seen
  * here within those seconds; it took the sync minutes to learn of it. Refusals are not cached.
+ * `fresh`: read it now (a re-check that exists to catch a change, e.g. the console's upgrade).
  */
 export async function serverDoor(
   deps: Pick<Deps, "db" | "config" | "now">,
   principal: Principal,
   server: string,
+  opts: { fresh?: boolean } = {},
 ): Promise<Door> {
   if (principal.kind !== "user") return { access: undefined, conn: undefined };
   const key = `${principal.user.id}|${principal.isAdmin ? 1 : 0}|${server}`;
@@ -104,7 +106,7 @@ export async function serverDoor(
     doors.set(deps.config, cache);
   }
   const hit = cache.get(key);
-  if (hit && now - hit.at >= 0 && now - hit.at < DOOR_CACHE_MS) return hit.door;
+  if (hit && !opts.fresh && now - hit.at >= 0 && now - hit.at < DOOR_CACHE_MS) return hit.door;
   const [res, rows] = await deps.db.batch([
     accessQuery(deps.db, principal.user.id, server),
     settingsQuery(deps.db, PANEL_SETTING_KEYS),
