@@ -30,6 +30,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   query: string;
+  /** When it arrived (ms since epoch, the panel's clock): a test counts requests per minute. */
+  at: number;
 }
 const REQUEST_LOG_SIZE = 20_000;
 
@@ -100,7 +102,7 @@ export function createPipeline(cfg: PipelineConfig) {
       return void res.end("error code: 1010");
     }
     if (requests.length >= REQUEST_LOG_SIZE) requests = requests.slice(REQUEST_LOG_SIZE / 2);
-    requests.push({ method, path, query: url.search });
+    requests.push({ method, path, query: url.search, at: Date.now() });
     let matched: ReturnType<typeof matchRoute> = null;
     try {
       matched = matchRoute(method, path);

@@ -44,8 +44,26 @@ const DashboardServer = z
     owner: z.object({ id: z.string(), username: z.string(), email: z.string() }).optional(),
     resources: z.object({ memory: Resources, cpu: Resources, disk: Resources }),
     createdAt: z.string(),
+    liveAt: z
+      .string()
+      .nullable()
+      .describe(
+        "When status and resources.*.used were read from the panel (≤ 20 s cached); null: the mirror's status and 0",
+      ),
   })
   .openapi("DashboardServer");
+const LiveSummary = z
+  .object({
+    servers: z.number().describe("servers answered with live state"),
+    fromMirror: z.number().describe("servers answered with the mirror's values"),
+    reason: z
+      .enum(["not_configured", "budget", "timeout", "panel"])
+      .nullable()
+      .describe(
+        "why some are the mirror's: no client key, the interactive budget is short, the panel was slow, the panel refused",
+      ),
+  })
+  .openapi("DashboardLiveState");
 const Account = z
   .object({
     id: z.string(),
@@ -87,6 +105,7 @@ const routes = {
             recentServers: z.array(DashboardServer),
             accountBalance: z.number(),
             openTickets: z.number(),
+            live: LiveSummary,
           }),
         }),
       ),
@@ -114,6 +133,7 @@ const routes = {
           success: z.literal(true),
           data: z.array(DashboardServer),
           meta: z.object({
+            live: LiveSummary,
             total: z.number(),
             page: z.number(),
             perPage: z.number(),
@@ -191,12 +211,12 @@ const routes = {
 
 export const dashboardRoutes = createRouter()
   .openapi(routes.stats, async (c) => {
-    return c.json({ success: true as const, data: await dashboardStats(c.var.db, currentUser(c).id) }, 200);
+    return c.json({ success: true as const, data: await dashboardStats(c.var.deps, currentUser(c).id) }, 200);
   })
   .openapi(routes.servers, async (c) => {
     const q = c.req.valid("query");
     const p = principalOf(c);
-    const result = await dashboardServers(c.var.db, {
+    const result = await dashboardServers(c.var.deps, {
       userId: currentUser(c).id,
       viewAll: q.view_all && p.kind === "user" && p.isAdmin,
       page: q.page,

@@ -1,18 +1,58 @@
 // The member dashboard's data: own (and shared) servers and counts, through the servers
-// service's visibility rule and projection. Every read is one SQL request (a statement or a batch).
+// service's visibility rule and projection. Every read is one SQL request (a statement or a batch,
+// with the panel connection's settings beside it); the servers on the page then get their live
+// state from the shared resources cache or the panel (services/servers/live-state.ts), bounded
+// in time and budget, else the mirror's values, marked.
 import { type SQL, sql } from "drizzle-orm";
-import type { Database } from "../../platform/db/client.ts";
+import type { Deps } from "../../platform/deps.ts";
 import { containsPattern } from "../../platform/sql.ts";
+import { panelConnection } from "../../services/panel/connection.ts";
+import { type LiveBatch, liveStateOf } from "../../services/servers/live-state.ts";
 import {
   type DASHBOARD_STATUS_FILTERS,
   dashboardServerView,
+  hasLiveState,
   type ServerRow,
   serverSelect,
   statusFilter,
   visibleTo,
 } from "../../services/servers/servers.ts";
 
-export async function dashboardStats(db: Database, userId: string) {
+type DashboardDeps = Pick<Deps, "db" | "config" | "fetch" | "stubs" | "now" | "log" | "waitUntil">;
+
+/** What the answer says about its live state: how many servers have it, how many are the mirror's and why. */
+export function liveSummary(batch: LiveBatch) {
+  return { servers: batch.entries.size, fromMirror: batch.fromMirror, reason: batch.reason };
+}
+
+/** The rows as dashboard servers, live where the panel (or the cache) had it. */
+async function withLiveState(
+  deps: DashboardDeps,
+  conn: Awaited<ReturnType<typeof panelConnection>>,
+  rows: ServerRow[],
+  withOwner: boolean,
+) {
+  const live = await liveStateOf(
+    deps,
+    conn,
+    rows.filter(hasLiveState).map((r) => ({ id: r.id, uuid: r.uuid })),
+  );
+  return {
+    servers: rows.map((r) => dashboardServerView(r, withOwner, live.entries.get(r.id))),
+    live: liveSummary(live),
+  };
+}
+
+/** The panel connection, or undefined when it cannot be read (the lists still answer). */
+const connectionOf = (deps: DashboardDeps) =>
+  panelConnection(deps).catch((err: unknown) => {
+    deps.log("warn", "dashboard: panel connection unreadable", { error: err });
+    return undefined;
+  });
+
+export async function dashboardStats(deps: DashboardDeps, userId: string) {
+  const { db } = deps;
+  const conn = connectionOf(deps);
   const [counts, recent] = await db.batch([
     db.execute<{
       total: number;
@@ -35,6 +75,7 @@ export async function dashboardStats(db: Database, userId: string) {
     ),
   ]);
   const c = counts.rows[0];
+  const recentServers = await withLiveState(deps, await conn, recent.rows, false);
   return {
     servers: {
       total: Number(c?.total ?? 0),
@@ -42,14 +83,15 @@ export async function dashboardStats(db: Database, userId: string) {
       offline: Number(c?.offline ?? 0),
       suspended: Number(c?.suspended ?? 0),
     },
-    recentServers: recent.rows.map((r) => dashboardServerView(r, false)),
+    recentServers: recentServers.servers,
     accountBalance: Number(c?.balance ?? 0),
     openTickets: Number(c?.tickets ?? 0),
+    live: recentServers.live,
   };
 }
 
 export async function dashboardServers(
-  db: Database,
+  deps: DashboardDeps,
   opts: {
     userId: string;
     viewAll: boolean;
@@ -64,6 +106,8 @@ export async function dashboardServers(
   const s = statusFilter(opts.status);
   if (s) where.push(s);
   const filter = sql.join(where, sql` and `);
+  const { db } = deps;
+  const conn = connectionOf(deps);
   const [rows, total] = await db.batch([
     db.execute<ServerRow>(
       sql`${serverSelect} where ${filter} order by s."createdAt" desc, s.id limit ${opts.perPage} offset ${(opts.page - 1) * opts.perPage}`,
@@ -71,9 +115,11 @@ export async function dashboardServers(
     db.execute<{ n: number }>(sql`select count(*)::int as n from servers s where ${filter}`),
   ]);
   const n = Number(total.rows[0]?.n ?? 0);
+  const page = await withLiveState(deps, await conn, rows.rows, opts.viewAll);
   return {
-    data: rows.rows.map((r) => dashboardServerView(r, opts.viewAll)),
+    data: page.servers,
     meta: {
+      live: page.live,
       total: n,
       page: opts.page,
       perPage: opts.perPage,

@@ -107,7 +107,13 @@ describe("dashboard for members", () => {
       { headers: bearer(owner.token) },
     );
     expect(own.body.data.map((s) => s.id)).toEqual([ids.online]);
-    expect(own.body.meta).toEqual({ total: 1, page: 1, perPage: 12, totalPages: 1 });
+    expect(own.body.meta).toEqual({
+      total: 1,
+      page: 1,
+      perPage: 12,
+      totalPages: 1,
+      live: { servers: 0, fromMirror: 0, reason: null },
+    });
     const shared = await callJson<{ data: { id: string }[] }>("/api/v1/dashboard/servers?", {
       headers: bearer(friend.token),
     });

@@ -103,7 +103,7 @@ export const consoleRoutes = createRouter()
     const principal = { kind: "user" as const, user, isAdmin: isAdminUser(user) };
     setPrincipal(c, principal);
     // Re-checked at the upgrade: a permission lost between ticket and connect counts.
-    const ctl = await openServer(c.var.deps, principal, server, "websocket.connect");
+    const ctl = await openServer(c.var.deps, principal, server, "websocket.connect", { fresh: true });
     const now = Date.now();
     const viewer: Viewer = {
       u: user.id,

@@ -12,11 +12,13 @@ import {
   panelClientCall,
   panelErrorDetail,
 } from "../../services/panel/client-api.ts";
-import { panelConnection } from "../../services/panel/connection.ts";
 import { type PanelDeps, panelDeps } from "../../services/panel/panel-client.ts";
-import { may, type ServerAccess, serverAccess } from "../../services/servers/servers.ts";
+import { may, type ServerAccess, serverDoor } from "../../services/servers/servers.ts";
 
-export type ControlDeps = Pick<Deps, "db" | "config" | "fetch" | "stubs" | "actor" | "now">;
+export type ControlDeps = Pick<
+  Deps,
+  "db" | "config" | "fetch" | "stubs" | "actor" | "now" | "log" | "waitUntil"
+>;
 
 export interface ServerControl {
   access: ServerAccess;
@@ -40,10 +42,11 @@ export async function openServer(
   principal: Principal,
   server: string,
   requirement?: Requirement,
+  opts: { fresh?: boolean } = {},
 ): Promise<ServerControl> {
   if (server.length > 64) throw notFound();
-  // Both reads at once (one round trip less); the connection is only used once access is known.
-  const [access, conn] = await Promise.all([serverAccess(deps.db, principal, server), panelConnection(deps)]);
+  // The access and the connection in one round trip, reused for a few seconds by this isolate.
+  const { access, conn } = await serverDoor(deps, principal, server, opts);
   if (!access) throw notFound();
   if (requirement) {
     const needed = typeof requirement === "string" ? [requirement] : requirement.anyOf;
@@ -128,15 +131,17 @@ export async function callPanel(
 /**
  * An action on the server, audited with the real customer as actor whether the panel accepted it
  * or not (`details.outcome`: "ok" or our error code). Nothing is audited when the panel was never
- * reached (the budget refused first).
+ * reached (the budget refused first). `afterAnswer`: the row is written after the answer
+ * (waitUntil) — only for an answer that does not promise it is readable yet (power's 202).
  */
 export async function auditedAction<T>(
   ctl: ServerControl,
   action: string,
   details: Record<string, unknown>,
   run: () => Promise<T>,
+  opts: { afterAnswer?: boolean } = {},
 ): Promise<T> {
-  const record = (outcome: string) =>
+  const write = (outcome: string) =>
     audit(ctl.deps.db, {
       action,
       actor: ctl.deps.actor,
@@ -144,6 +149,18 @@ export async function auditedAction<T>(
       targetId: ctl.access.serverId,
       details: { ...details, role: ctl.access.role, outcome },
     });
+  const record = async (outcome: string) => {
+    if (!opts.afterAnswer) return write(outcome);
+    ctl.deps.waitUntil(
+      write(outcome).catch((err: unknown) => {
+        ctl.deps.log("error", "server audit row not written", {
+          action,
+          serverId: ctl.access.serverId,
+          error: err,
+        });
+      }),
+    );
+  };
   try {
     const result = await run();
     await record("ok");

@@ -17,19 +17,6 @@ export interface PanelClientServer {
   docker_image?: string;
 }
 
-export interface PanelStats {
-  current_state?: string;
-  is_suspended?: boolean;
-  resources?: {
-    memory_bytes?: number;
-    cpu_absolute?: number;
-    disk_bytes?: number;
-    network_rx_bytes?: number;
-    network_tx_bytes?: number;
-    uptime?: number;
-  };
-}
-
 export interface PanelBackup {
   uuid?: string;
   is_successful?: boolean;
@@ -88,22 +75,6 @@ export function serverDetailsView(s: PanelClientServer) {
     },
   };
 }
-
-export function resourcesView(s: PanelStats) {
-  const r = s.resources ?? {};
-  return {
-    /** offline | starting | running | stopping (Wings' states). */
-    state: str(s.current_state) || "unknown",
-    isSuspended: Boolean(s.is_suspended),
-    memoryBytes: num(r.memory_bytes),
-    cpuAbsolute: num(r.cpu_absolute),
-    diskBytes: num(r.disk_bytes),
-    networkRxBytes: num(r.network_rx_bytes),
-    networkTxBytes: num(r.network_tx_bytes),
-    uptimeMs: num(r.uptime),
-  };
-}
-export type ResourcesView = ReturnType<typeof resourcesView>;
 
 export function backupView(b: PanelBackup) {
   return {

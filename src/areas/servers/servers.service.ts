@@ -3,6 +3,13 @@
 // commands, backups, files and startup variables. Access is checked before (server-control.ts).
 import { AppError } from "../../platform/errors.ts";
 import { publishServerEvent } from "../../services/realtime/publish.ts";
+import {
+  forgetResources,
+  liveResources,
+  type PanelStats,
+  type ResourcesView,
+  resourcesView,
+} from "../../services/servers/live-state.ts";
 import { attributesOf, auditedAction, callPanel, listOf, type ServerControl } from "./server-control.ts";
 import {
   backupView,
@@ -11,15 +18,10 @@ import {
   type PanelClientServer,
   type PanelFile,
   type PanelStartupVariable,
-  type PanelStats,
-  type ResourcesView,
-  resourcesView,
   serverDetailsView,
   variableView,
 } from "./server-views.ts";
 
-/** The panel caches /resources for 20 s; asking more often only spends the budget. */
-export const RESOURCES_CACHE_SECONDS = 20;
 /** Files read or written through the backend; bigger ones go through a download link. */
 export const MAX_FILE_BYTES = 512 * 1024;
 
@@ -43,52 +45,14 @@ export function isProtectedVariable(envVariable: string): boolean {
 
 // --- resources -------------------------------------------------------------------------------
 
-const cacheKey = (serverId: string) => `https://server-resources.cache/${encodeURIComponent(serverId)}`;
-const inflight = new Map<string, Promise<ResourcesView>>();
-
-interface CachedResources {
-  fetchedAt: number;
-  view: ResourcesView;
-}
-
-/** Live state and usage, from the Workers cache when fetched less than 20 s ago. */
+/** Live state and usage, from the shared 20 s cache (services/servers/live-state.ts) or the panel. */
 export async function serverResources(
   ctl: ServerControl,
 ): Promise<ResourcesView & { fetchedAt: string; cached: boolean }> {
-  const now = ctl.deps.now().getTime();
-  const key = cacheKey(ctl.access.serverId);
-  const hit = await caches.default.match(key);
-  if (hit) {
-    const stored = (await hit.json()) as CachedResources;
-    if (now - stored.fetchedAt < RESOURCES_CACHE_SECONDS * 1000) {
-      return { ...stored.view, fetchedAt: new Date(stored.fetchedAt).toISOString(), cached: true };
-    }
-  }
-  // One panel call per isolate for concurrent misses of one server.
-  let pending = inflight.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const view = resourcesView(attributesOf<PanelStats>(await callPanel(ctl, "/resources")));
-      const stored: CachedResources = { fetchedAt: now, view };
-      await caches.default.put(
-        key,
-        new Response(JSON.stringify(stored), {
-          headers: {
-            "content-type": "application/json",
-            "cache-control": `max-age=${RESOURCES_CACHE_SECONDS}`,
-          },
-        }),
-      );
-      return view;
-    })().finally(() => inflight.delete(key));
-    inflight.set(key, pending);
-  }
-  return { ...(await pending), fetchedAt: new Date(now).toISOString(), cached: false };
-}
-
-/** A power action changes the state: the next read goes to the panel. */
-async function forgetResources(ctl: ServerControl) {
-  await caches.default.delete(cacheKey(ctl.access.serverId));
+  const entry = await liveResources(ctl.access.serverId, ctl.deps.now().getTime(), async () =>
+    resourcesView(attributesOf<PanelStats>(await callPanel(ctl, "/resources"))),
+  );
+  return { ...entry.view, fetchedAt: new Date(entry.fetchedAt).toISOString(), cached: entry.cached };
 }
 
 export async function serverDetails(ctl: ServerControl) {
@@ -111,10 +75,15 @@ export async function serverDetails(ctl: ServerControl) {
 // --- power and console ------------------------------------------------------------------------
 
 export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
-  await auditedAction(ctl, "server.power", { signal }, () =>
-    callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+  // The 202 says the signal was sent, not that its audit row is readable: written after the answer.
+  await auditedAction(
+    ctl,
+    "server.power",
+    { signal },
+    () => callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+    { afterAnswer: true },
   );
-  await forgetResources(ctl);
+  await forgetResources(ctl.access.serverId);
   await publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id });
 }
 
@@ -166,7 +135,7 @@ export async function restoreBackup(ctl: ServerControl, backup: string, truncate
   await auditedAction(ctl, "server.backup.restore", { backup, truncate }, () =>
     callPanel(ctl, `${backupPath(backup)}/restore`, { method: "POST", json: { truncate } }, BACKUP_NOT_FOUND),
   );
-  await forgetResources(ctl);
+  await forgetResources(ctl.access.serverId);
 }
 
 // --- files ---------------------------------------------------------------------------------------

@@ -115,7 +115,11 @@ describe("a customer's server through the backend", () => {
     });
     expect(restored).toBe("version: 1\n");
 
-    const rows = await auditOf(s.id);
+    // Power's audit row is written after its 202 (waitUntil): wait for both.
+    const rows = await eventually(async () => {
+      const all = await auditOf(s.id);
+      return all.filter((r) => r.action === "server.power").length === 2 ? all : undefined;
+    });
     const byAction = (a: string) => rows.filter((r) => r.action === a);
     for (const r of rows) expect(r).toMatchObject({ actorType: "user", actorId: owner.user.id });
     expect(byAction("server.power").map((r) => r.details)).toEqual([

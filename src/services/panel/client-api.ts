@@ -32,6 +32,8 @@ export interface ClientCall {
   json?: unknown;
   /** A raw text body (file writes). */
   text?: string;
+  /** The token was already taken for it (a batch paid in one go): no take, no retry. */
+  prepaid?: boolean;
 }
 
 /** The panel's answer, whatever its status (the caller maps errors), except 429 and 5xx on reads. */
@@ -50,7 +52,8 @@ const rateLimited = (message: string, retryAfterSeconds: number, source: "budget
     context: { source },
   });
 
-async function interactiveStub(deps: PanelDeps, key: string) {
+/** The interactive share's bucket: one per panel and client key. */
+export async function interactiveStub(deps: Pick<PanelDeps, "conn" | "stubs">, key: string) {
   return deps.stubs.rateLimiter(`panel-interactive:${await sha256Hex(`${deps.conn.url}|${key}`)}`);
 }
 
@@ -80,17 +83,19 @@ export async function panelClientCall(
   const limit = interactiveBudget(deps.conn);
   const stub = await interactiveStub(deps, key);
   // Reads are retried once on a network error or 5xx; an action is never repeated.
-  const attempts = method === "GET" ? 2 : 1;
+  const attempts = method === "GET" && !call.prepaid ? 2 : 1;
   let lastError: AppError | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const taken = await stub.take(limit).catch((err: unknown) => {
-      // The budget cannot be read: refuse (the panel's own limit is per user, ours to keep).
-      throw new AppError("UNAVAILABLE", "panel request budget unavailable", {
-        headers: { "Retry-After": "2" },
-        context: { source: "budget", error: (err as Error).message },
-        cause: err,
-      });
-    });
+    const taken = call.prepaid
+      ? { allowed: true, retryAfterMs: 0 }
+      : await stub.take(limit).catch((err: unknown) => {
+          // The budget cannot be read: refuse (the panel's own limit is per user, ours to keep).
+          throw new AppError("UNAVAILABLE", "panel request budget unavailable", {
+            headers: { "Retry-After": "2" },
+            context: { source: "budget", error: (err as Error).message },
+            cause: err,
+          });
+        });
     if (!taken.allowed)
       throw rateLimited(
         "panel request budget for interactive calls exhausted",

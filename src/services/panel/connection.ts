@@ -1,8 +1,9 @@
 // The panel connection: URL, keys and request limit, from the settings store (read at run time,
 // so an admin's change applies at once) over the environment.
 import type { Deps } from "../../platform/deps.ts";
+import type { SettingKey } from "../settings/keys.ts";
 import { SETTINGS } from "../settings/keys.ts";
-import { readSettings } from "../settings/settings.ts";
+import { readSettings, type Settings } from "../settings/settings.ts";
 
 export interface PanelConnection {
   url: string;
@@ -18,19 +19,26 @@ export interface PanelConnection {
 
 export const DEFAULT_REQUESTS_PER_MINUTE = SETTINGS.panel_requests_per_minute.default;
 
+/** The settings a connection is made of (for a caller batching their read with its own query). */
+export const PANEL_SETTING_KEYS = [
+  "pterodactyl_url",
+  "pterodactyl_api_key",
+  "pterodactyl_client_api_key",
+  "cf_access_client_id",
+  "cf_access_client_secret",
+  "panel_requests_per_minute",
+  "panel_client_requests_per_minute",
+] as const satisfies readonly SettingKey[];
+
 /** Settings in `config` override the env; undefined when no panel is configured. */
 export async function panelConnection(
   deps: Pick<Deps, "db" | "config">,
 ): Promise<PanelConnection | undefined> {
-  const s = await readSettings(deps, [
-    "pterodactyl_url",
-    "pterodactyl_api_key",
-    "pterodactyl_client_api_key",
-    "cf_access_client_id",
-    "cf_access_client_secret",
-    "panel_requests_per_minute",
-    "panel_client_requests_per_minute",
-  ]);
+  return connectionFrom(deps, await readSettings(deps, PANEL_SETTING_KEYS));
+}
+
+/** The connection from settings already read (PANEL_SETTING_KEYS) over the env. */
+export function connectionFrom(deps: Pick<Deps, "config">, s: Settings): PanelConnection | undefined {
   const env = deps.config.panel;
   const url = (s.text("pterodactyl_url") ?? env.url ?? "").replace(/\/+$/, "");
   const apiKey = s.text("pterodactyl_api_key") ?? env.apiKey;

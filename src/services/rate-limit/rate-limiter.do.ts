@@ -46,6 +46,23 @@ export class RateLimiter extends DurableObject {
   }
 
   /**
+   * Takes up to `want` tokens but never below `keep` left (a batch of best-effort reads that must
+   * leave room for what matters more); `granted` may be 0. Exact like take(): no I/O in between.
+   */
+  async takeUpTo(
+    limit: BucketLimit,
+    want: number,
+    keep: number,
+    now = Date.now(),
+  ): Promise<{ granted: number; remaining: number }> {
+    const available = Math.floor(refill(this.read(), limit, now).tokens + 1e-9);
+    const granted = Math.max(0, Math.min(Math.floor(want), available - Math.max(0, keep)));
+    if (granted === 0) return { granted, remaining: available };
+    const result = await this.take(limit, granted, now);
+    return { granted: result.allowed ? granted : 0, remaining: result.remaining };
+  }
+
+  /**
    * Lowers the bucket to at most `tokens` (a peer told us how much budget it really has left,
    * e.g. the panel's X-RateLimit-Remaining). Never raises it.
    */

@@ -3,7 +3,11 @@
 // offer, and ONE projection (select + views) that the dashboard and admin lists read from.
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
+import type { Deps } from "../../platform/deps.ts";
 import type { Principal } from "../../platform/principal.ts";
+import { connectionFrom, PANEL_SETTING_KEYS, type PanelConnection } from "../panel/connection.ts";
+import { settingsFromRows, settingsQuery } from "../settings/settings.ts";
+import type { LiveEntry } from "./live-state.ts";
 
 /** Servers a user can see: live (not a sync tombstone), and owned or shared with them as a subuser. */
 export function visibleTo(userId: string): SQL {
@@ -26,6 +30,36 @@ export function may(access: ServerAccess, permission: string): boolean {
   return access.permissions.includes("*") || access.permissions.includes(permission);
 }
 
+interface AccessRow extends Record<string, unknown> {
+  id: string;
+  uuid: string | null;
+  ownerId: string | null;
+  permissions: string[] | null;
+}
+
+/** The one query behind an access decision (a batch item: see serverDoor). */
+function accessQuery(db: Database, userId: string, server: string) {
+  return db.execute<AccessRow>(sql`
+    select s.id, s.uuid, s."ownerId", su.permissions
+    from servers s
+    left join server_subusers su on su."serverId" = s.id and su."userId" = ${userId}
+    where (s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}) and s."deletedAt" is null
+    limit 1`);
+}
+
+function accessOf(
+  principal: Principal & { kind: "user" },
+  row: AccessRow | undefined,
+): ServerAccess | undefined {
+  if (!row) return undefined;
+  const userId = principal.user.id;
+  const base = { serverId: row.id, uuid: row.uuid };
+  if (row.ownerId === userId) return { ...base, role: "owner", permissions: ["*"] };
+  if (principal.isAdmin) return { ...base, role: "admin", permissions: ["*"] };
+  if (row.permissions) return { ...base, role: "subuser", permissions: row.permissions };
+  return undefined;
+}
+
 /**
  * What this caller may do on a server (by our id, panel uuid or short identifier), or undefined
  * when the server does not exist or the caller has no relation to it. One SQL request.
@@ -36,25 +70,61 @@ export async function serverAccess(
   server: string,
 ): Promise<ServerAccess | undefined> {
   if (principal.kind !== "user") return undefined;
-  const userId = principal.user.id;
-  const res = await db.execute<{
-    id: string;
-    uuid: string | null;
-    ownerId: string | null;
-    permissions: string[] | null;
-  }>(sql`
-    select s.id, s.uuid, s."ownerId", su.permissions
-    from servers s
-    left join server_subusers su on su."serverId" = s.id and su."userId" = ${userId}
-    where (s.id = ${server} or s.uuid = ${server} or s."uuidShort" = ${server}) and s."deletedAt" is null
-    limit 1`);
-  const row = res.rows[0];
-  if (!row) return undefined;
-  const base = { serverId: row.id, uuid: row.uuid };
-  if (row.ownerId === userId) return { ...base, role: "owner", permissions: ["*"] };
-  if (principal.isAdmin) return { ...base, role: "admin", permissions: ["*"] };
-  if (row.permissions) return { ...base, role: "subuser", permissions: row.permissions };
-  return undefined;
+  const res = await accessQuery(db, principal.user.id, server);
+  return accessOf(principal, res.rows[0]);
+}
+
+/** How long an isolate reuses a door decision (see docs/servers.md "What it costs"). */
+export const DOOR_CACHE_MS = 5_000;
+const DOOR_CACHE_SIZE = 1_000;
+interface Door {
+  access: ServerAccess | undefined;
+  conn: PanelConnection | undefined;
+}
+/** Per configuration (one per deployment; tests run several envs in one isolate). */
+let doors = new WeakMap<object, Map<string, { at: number; door: Door }>>();
+
+/**
+ * The caller's access to a server and the panel connection, in ONE round trip (the access query
+ * and the connection's settings in one batch), reused by this isolate for DOOR_CACHE_MS per
+ * user, admin flag and server. A grant the sync revokes (a subuser removed on the panel) is seen
+ * here within those seconds; it took the sync minutes to learn of it. Refusals are not cached.
+ * `fresh`: read it now (a re-check that exists to catch a change, e.g. the console's upgrade).
+ */
+export async function serverDoor(
+  deps: Pick<Deps, "db" | "config" | "now">,
+  principal: Principal,
+  server: string,
+  opts: { fresh?: boolean } = {},
+): Promise<Door> {
+  if (principal.kind !== "user") return { access: undefined, conn: undefined };
+  const key = `${principal.user.id}|${principal.isAdmin ? 1 : 0}|${server}`;
+  const now = deps.now().getTime();
+  let cache = doors.get(deps.config);
+  if (!cache) {
+    cache = new Map();
+    doors.set(deps.config, cache);
+  }
+  const hit = cache.get(key);
+  if (hit && !opts.fresh && now - hit.at >= 0 && now - hit.at < DOOR_CACHE_MS) return hit.door;
+  const [res, rows] = await deps.db.batch([
+    accessQuery(deps.db, principal.user.id, server),
+    settingsQuery(deps.db, PANEL_SETTING_KEYS),
+  ]);
+  const door: Door = {
+    access: accessOf(principal, res.rows[0]),
+    conn: connectionFrom(deps, await settingsFromRows(deps, rows)),
+  };
+  if (door.access && door.conn) {
+    if (cache.size >= DOOR_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, { at: now, door });
+  }
+  return door;
+}
+
+/** Forget this isolate's door decisions (tests, and a settings change made in this isolate). */
+export function forgetDoors(): void {
+  doors = new WeakMap();
 }
 
 /** Every status filter either list offers: one definition each. */
@@ -142,14 +212,43 @@ export interface ServerRow extends Record<string, unknown> {
 
 const iso = (v: unknown) => (v ? new Date(String(v)).toISOString() : null);
 
-/** The member dashboard's server (website-client §4.5): lowercase status, numbers never null. */
-export function dashboardServerView(r: ServerRow, withOwner: boolean) {
+/** Statuses the panel answers 409 to /resources for: their live state is not asked. */
+const NOT_LIVE = new Set([
+  "suspended",
+  "installing",
+  "install_failed",
+  "restoring_backup",
+  "reinstall_failed",
+]);
+
+/** Whether the dashboard asks the panel for this server's live state (on the panel, not suspended or installing). */
+export function hasLiveState(r: ServerRow): r is ServerRow & { uuid: string } {
+  return Boolean(r.uuid) && !r.isSuspended && !NOT_LIVE.has(r.status);
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The member dashboard's server (website-client §4.5): lowercase status, numbers never null.
+ * With `live` (the panel's /resources, ≤ 20 s old) the status is Wings' power state and `used`
+ * is filled in the limits' units (memory and disk MiB, CPU percent); without it they are the
+ * mirror's status and 0. `liveAt` says which: the reading's time, or null.
+ */
+export function dashboardServerView(r: ServerRow, withOwner: boolean, live?: LiveEntry) {
+  const state = live && live.view.state !== "unknown" ? live.view.state : undefined;
+  const used = live
+    ? {
+        memory: Math.round(live.view.memoryBytes / MIB),
+        cpu: Math.round(live.view.cpuAbsolute * 100) / 100,
+        disk: Math.round(live.view.diskBytes / MIB),
+      }
+    : { memory: 0, cpu: 0, disk: 0 };
   return {
     id: r.id,
     uuid: r.uuid ?? "",
     name: r.name,
     description: r.description,
-    status: r.isSuspended ? "suspended" : r.status,
+    status: r.isSuspended ? "suspended" : (state ?? r.status),
     isSuspended: r.isSuspended,
     game: r.eggName ?? r.nestName ?? "Unknown",
     node: r.nodeName ?? "Unknown",
@@ -159,11 +258,12 @@ export function dashboardServerView(r: ServerRow, withOwner: boolean) {
       ? { owner: { id: r.ownerId, username: r.ownerUsername ?? "", email: r.ownerEmail ?? "" } }
       : {}),
     resources: {
-      memory: { used: 0, limit: Number(r.memory ?? 0) },
-      cpu: { used: 0, limit: Number(r.cpu ?? 0) },
-      disk: { used: 0, limit: Number(r.disk ?? 0) },
+      memory: { used: used.memory, limit: Number(r.memory ?? 0) },
+      cpu: { used: used.cpu, limit: Number(r.cpu ?? 0) },
+      disk: { used: used.disk, limit: Number(r.disk ?? 0) },
     },
     createdAt: new Date(r.createdAt).toISOString(),
+    liveAt: live ? new Date(live.fetchedAt).toISOString() : null,
   };
 }
 

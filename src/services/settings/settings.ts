@@ -37,17 +37,27 @@ function known(key: string): SettingDefinition {
   return def;
 }
 
+/** The query readSettings runs, for a caller that batches it with its own (one round trip). */
+export function settingsQuery(db: Deps["db"], keys: readonly SettingKey[]) {
+  return db
+    .select({ key: configTable.key, value: configTable.value })
+    .from(configTable)
+    .where(inArray(configTable.key, [...keys]));
+}
+
 /** Reads `keys` in one query; secrets among them are decrypted. */
 export async function readSettings(
   deps: Pick<Deps, "db" | "config">,
   keys: readonly SettingKey[],
 ): Promise<Settings> {
-  const rows = keys.length
-    ? await deps.db
-        .select({ key: configTable.key, value: configTable.value })
-        .from(configTable)
-        .where(inArray(configTable.key, [...keys]))
-    : [];
+  return settingsFromRows(deps, keys.length ? await settingsQuery(deps.db, keys) : []);
+}
+
+/** The settings of rows read by settingsQuery (secrets decrypted). */
+export async function settingsFromRows(
+  deps: Pick<Deps, "config">,
+  rows: readonly { key: string; value: string }[],
+): Promise<Settings> {
   const texts = new Map<string, string>();
   const secrets = rows.filter((r) => definitionOf(r.key)?.kind === "secret" && r.value !== "");
   const ring = secrets.length ? await keyRing(deps.config) : undefined;
