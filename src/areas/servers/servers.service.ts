@@ -84,7 +84,10 @@ export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
     { afterAnswer: true },
   );
   await forgetResources(ctl.access.serverId);
-  await publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id });
+  // Live viewers learn of it after the answer: two hub calls are not the customer's wait.
+  ctl.deps.waitUntil(
+    publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id }),
+  );
 }
 
 export async function sendCommand(ctl: ServerControl, command: string) {
