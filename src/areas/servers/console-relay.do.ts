@@ -17,6 +17,7 @@ import { audit } from "../../services/audit/audit.ts";
 import { panelClientCall } from "../../services/panel/client-api.ts";
 import type { PanelConnection } from "../../services/panel/connection.ts";
 import { panelDeps } from "../../services/panel/panel-client.ts";
+import { publishServerEvent } from "../../services/realtime/publish.ts";
 import {
   CLOSE,
   CONSOLE_HEADERS,
@@ -246,6 +247,15 @@ export class ConsoleRelay extends DurableObject<Bindings> {
           this.history.splice(0, this.history.length - LIMITS.history);
         break;
       case "status":
+        // A change Wings reports reaches the server's live topic (dashboards, other tabs).
+        if (this.target && this.lastStatus?.args[0] !== f.args[0]) {
+          this.ctx.waitUntil(
+            publishServerEvent(this.deps, this.target.uuid, "server.state", {
+              state: f.args[0] ?? null,
+              via: "console",
+            }),
+          );
+        }
         this.lastStatus = f;
         break;
       case "stats":

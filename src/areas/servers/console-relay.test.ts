@@ -18,6 +18,7 @@ import {
   seedServer,
 } from "../../../test/control-panel.ts";
 import { eventually, testDb } from "../../../test/helpers.ts";
+import { connect } from "../../../test/realtime-client.ts";
 import { createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import { createApp } from "../../app.ts";
 import { auditLogs } from "../../platform/db/schema/index.ts";
@@ -123,6 +124,7 @@ describe("console relay", () => {
       [watcher, ["websocket.connect"]],
       [operator, ["websocket.connect", "control.console", "control.start"]],
     ]);
+    const live = await connect(owner.token, `server:${s.uuid}`);
     const o = await open(owner, s);
     await o.next((f) => f.event === "auth success");
     await o.next(status("offline"));
@@ -139,6 +141,10 @@ describe("console relay", () => {
 
     op.send("set state", "start");
     for (const v of [o, w, op]) await v.next(status("running"));
+    // The state Wings reports reaches the server's live topic too.
+    const state = await live.next((f) => f.type === "server.state" && f.data.state === "running");
+    expect(state.data).toMatchObject({ serverUuid: s.uuid, via: "console" });
+    live.close();
     op.send("send command", "say hello from the console");
     for (const v of [o, w, op]) await v.next(line("> say hello from the console"));
     expect(await consoleOf(s.panelId)).toContain("> say hello from the console");
