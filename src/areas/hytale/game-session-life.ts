@@ -8,6 +8,7 @@ import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { Actor } from "../../platform/principal.ts";
 import {
+  type DeliveryContext,
   type DeliveryResult,
   deleteUpstreamSession,
   deliverTokens,
@@ -48,7 +49,7 @@ export async function serverOf(
 export async function deliverSession(
   deps: Deps,
   row: HytaleGameSession,
-  opts: { rethrow?: boolean } = {},
+  opts: { rethrow?: boolean; ctx?: DeliveryContext } = {},
 ): Promise<DeliveryResult | { status: "failed"; error: string }> {
   const server = await serverOf(deps, row.serverId);
   if (!server) return { status: "refused", error: "the server is gone" };
@@ -91,16 +92,30 @@ export async function refreshSession(
   const sealed = await sealSession(deps.config, row.accountId, fresh);
   const now = deps.now();
   const db = deps.db;
-  const [updated] = await db
-    .update(hytaleGameSessions)
-    .set({
-      ...sealed,
-      updatedAt: now,
-      lastRefreshedAt: now,
-      deliveryStatus: row.serverId ? "pending" : "none",
-    })
-    .where(and(eq(hytaleGameSessions.id, row.id), eq(hytaleGameSessions.sessionToken, row.sessionToken)))
-    .returning();
+  const write = () =>
+    db
+      .update(hytaleGameSessions)
+      .set({
+        ...sealed,
+        updatedAt: now,
+        lastRefreshedAt: now,
+        deliveryStatus: row.serverId ? "pending" : "none",
+      })
+      .where(and(eq(hytaleGameSessions.id, row.id), eq(hytaleGameSessions.sessionToken, row.sessionToken)))
+      .returning();
+  // The peer already replaced the token: losing this write would lose the session, so try hard.
+  let attempt = 0;
+  let rows: HytaleGameSession[];
+  for (;;) {
+    try {
+      rows = await write();
+      break;
+    } catch (err) {
+      if (++attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+  const [updated] = rows;
   if (!updated) {
     const [current] = await db.select().from(hytaleGameSessions).where(eq(hytaleGameSessions.id, row.id));
     if (!current) throw new AppError("NOT_FOUND", "The game session ended meanwhile");

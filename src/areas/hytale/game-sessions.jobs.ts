@@ -8,7 +8,7 @@ import { hytaleGameSessions } from "../../platform/db/schema/index.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
-import { SESSION_REFRESH_WINDOW_MS } from "../../services/hytale/game-sessions.ts";
+import { deliveryContext, SESSION_REFRESH_WINDOW_MS } from "../../services/hytale/game-sessions.ts";
 import { announce } from "../../services/notifications/notify.jobs.ts";
 import { readSettings } from "../../services/settings/settings.ts";
 import { deleteEnded, deliverSession, endSession, refreshSession } from "./game-session-life.ts";
@@ -125,10 +125,11 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
       ),
     );
   const again: string[] = [];
+  const ctx = await deliveryContext(deps);
   await pool(rows, async (row) => {
     try {
       const fresh = await refreshSession(deps, row, SYSTEM_ACTOR);
-      if (fresh.serverId) await deliverSession(deps, fresh);
+      if (fresh.serverId) await deliverSession(deps, fresh, { ctx });
     } catch (err) {
       if (err instanceof AppError && err.code === "NOT_FOUND") {
         // Hytale no longer knows it: it is over here too.

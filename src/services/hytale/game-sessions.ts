@@ -195,28 +195,56 @@ export interface DeliveryTarget {
   uuid: string | null;
 }
 
-/** The reasons a server's egg cannot take the tokens (none: it can), live and mirrored flags both. */
+/** What every delivery of a batch shares: the panel connection, the variable names, egg verdicts. */
+export interface DeliveryContext {
+  conn: Awaited<ReturnType<typeof panelConnection>>;
+  names: SessionVariables;
+  /** Mirror verdict per egg (the live flags are checked per server, from the same GET). */
+  mirrored: Map<number, Promise<string | undefined>>;
+}
+
+export async function deliveryContext(deps: Pick<Deps, "db" | "config">): Promise<DeliveryContext> {
+  const [conn, names] = await Promise.all([panelConnection(deps), sessionVariables(deps)]);
+  return { conn, names, mirrored: new Map() };
+}
+
+/** The synced egg (what the last sync saw) may still say visible when the panel changed: refuse too. */
+async function mirrorRefusal(
+  db: Database,
+  egg: number,
+  names: SessionVariables,
+): Promise<string | undefined> {
+  const r = await db.execute<{ env_variable: string }>(sql`
+    select env_variable from egg_variables
+    where egg_id = ${egg} and "deletedAt" is null and (user_viewable or user_editable)
+      and env_variable in (${names.session}, ${names.identity})`);
+  const visible = r.rows[0];
+  return visible
+    ? `variable ${visible.env_variable} of egg ${egg} is customer-visible in the synced egg`
+    : undefined;
+}
+
+/** Why a server's egg cannot take the tokens (undefined: it can), from live and mirrored flags. */
 async function eggRefusal(
   db: Database,
   server: PanelServer,
-  names: SessionVariables,
+  ctx: DeliveryContext,
 ): Promise<string | undefined> {
   const vars = (server.relationships?.variables?.data ?? []).map((d) => d.attributes);
-  for (const name of [names.session, names.identity]) {
+  for (const name of [ctx.names.session, ctx.names.identity]) {
     const v = vars.find((x) => x.env_variable === name);
     if (!v) return `egg ${server.egg} has no variable ${name}`;
     if (v.user_viewable || v.user_editable)
       return `variable ${name} of egg ${server.egg} is visible or editable by the customer`;
   }
-  // The mirror (what the last sync saw) may still say visible when the panel changed: refuse too.
-  const mirrored = await db.execute<{ env_variable: string }>(sql`
-    select env_variable from egg_variables
-    where egg_id = ${server.egg} and "deletedAt" is null and (user_viewable or user_editable)
-      and env_variable in (${names.session}, ${names.identity})`);
-  const visible = mirrored.rows[0];
-  return visible
-    ? `variable ${visible.env_variable} of egg ${server.egg} is customer-visible in the synced egg`
-    : undefined;
+  let verdict = ctx.mirrored.get(server.egg);
+  if (!verdict) {
+    verdict = mirrorRefusal(db, server.egg, ctx.names);
+    ctx.mirrored.set(server.egg, verdict);
+    // A failed read is not a verdict: the next delivery asks again.
+    verdict.catch(() => ctx.mirrored.delete(server.egg));
+  }
+  return verdict;
 }
 
 /**
@@ -228,11 +256,12 @@ export async function deliverTokens(
   deps: Pick<Deps, "db" | "config" | "fetch" | "stubs">,
   target: DeliveryTarget,
   values: { session: string; identity: string } | null,
+  context?: DeliveryContext,
 ): Promise<DeliveryResult> {
-  const conn = await panelConnection(deps);
+  const ctx = context ?? (await deliveryContext(deps));
+  const { conn, names } = ctx;
   if (!conn) return { status: "refused", error: "no panel is configured" };
   const pd = panelDeps(deps, conn);
-  const names = await sessionVariables(deps);
   let id = target.pterodactylId;
   if (id === null) {
     if (!target.uuid) return { status: "refused", error: "the server is not on the panel" };
@@ -240,9 +269,7 @@ export async function deliverTokens(
       pd,
       "application",
       "/servers",
-      {
-        query: { "filter[uuid]": target.uuid },
-      },
+      { query: { "filter[uuid]": target.uuid } },
     );
     id = list.body?.data?.find((d) => d.attributes.uuid === target.uuid)?.attributes.id ?? null;
     if (id === null) return { status: "refused", error: "the panel does not have this server" };
@@ -251,7 +278,7 @@ export async function deliverTokens(
     query: { include: "variables" },
   });
   const server = body.attributes;
-  const refusal = await eggRefusal(deps.db, server, names);
+  const refusal = await eggRefusal(deps.db, server, ctx);
   if (refusal) return { status: "refused", error: refusal };
   // Every egg variable as the server has it now (the panel stores absent ones as ""), plus ours.
   const environment: Record<string, string | null> = {};
