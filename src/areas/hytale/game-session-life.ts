@@ -61,8 +61,9 @@ export async function deliverSession(
       identity: tokens.identityToken,
     });
   } catch (err) {
-    if (!(err instanceof AppError) || !err.retryable) throw err;
-    result = { status: "failed", error: err.message };
+    // A panel failure, or our own database/network failing mid-way: retried, never lost.
+    if (err instanceof AppError && !err.retryable) throw err;
+    result = { status: "failed", error: err instanceof AppError ? err.message : "delivery interrupted" };
     await deliveryUpdate(deps.db, row.id, deps.now(), result);
     if (opts.rethrow) throw err;
     await deps.enqueue(

@@ -63,11 +63,16 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
         deps.log("error", "hytale session delete failed", { error: err, sessionId: row.id }),
       ),
   );
-  // 3. Deliveries that failed: once more through the queue.
+  // 3. Deliveries that failed (or were left pending by a crash): once more through the queue.
   const failed = await db
     .select({ id: t.id, updatedAt: t.updatedAt })
     .from(t)
-    .where(and(isNull(t.endedAt), eq(t.deliveryStatus, "failed")))
+    .where(
+      and(
+        isNull(t.endedAt),
+        sql`(${t.deliveryStatus} = 'failed' or (${t.deliveryStatus} = 'pending' and ${t.updatedAt} < now() - interval '2 minutes'))`,
+      ),
+    )
     .limit(SWEEP_LIMIT);
   for (const f of failed) {
     await deps.enqueue(
@@ -117,18 +122,17 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
   const rows = await deps.db
     .select()
     .from(t)
-    .where(
-      and(
-        inArray(t.id, p.sessionIds),
-        isNull(t.endedAt),
-        lt(t.expiresAt, new Date(now + SESSION_REFRESH_WINDOW_MS)),
-      ),
-    );
+    .where(and(inArray(t.id, p.sessionIds), isNull(t.endedAt)));
   const again: string[] = [];
   const ctx = await deliveryContext(deps);
   await pool(rows, async (row) => {
+    const due = row.expiresAt.getTime() < now + SESSION_REFRESH_WINDOW_MS;
+    // Refreshed by an earlier round whose delivery failed: deliver only.
+    const undelivered =
+      row.serverId !== null && row.deliveryStatus !== "delivered" && row.deliveryStatus !== "refused";
+    if (!due && !undelivered) return;
     try {
-      const fresh = await refreshSession(deps, row, SYSTEM_ACTOR);
+      const fresh = due ? await refreshSession(deps, row, SYSTEM_ACTOR) : row;
       if (fresh.serverId) await deliverSession(deps, fresh, { ctx });
     } catch (err) {
       if (err instanceof AppError && err.code === "NOT_FOUND") {
