@@ -47,8 +47,7 @@ export default defineConfig({
           DISCORD_API_URL: inject("discordUrl"),
           HYTALE_OAUTH_URL: inject("hytaleOauthUrl"),
           HYTALE_ACCOUNT_DATA_URL: inject("hytaleAccountDataUrl"),
-          // Until the sessions fake lands (game-session issue) the OAuth fake serves the JWKS.
-          HYTALE_SESSIONS_URL: inject("hytaleOauthUrl"),
+          HYTALE_SESSIONS_URL: inject("hytaleSessionsUrl"),
           // Sentry is off here (SENTRY_DSN unset, as in a deployment without it); src/sentry.test.ts
           // turns it on for its own requests, jobs and Durable Object calls (the fake ingest).
           RESEND_API_KEY: TEST_SECRETS.RESEND_API_KEY,

@@ -8,6 +8,7 @@ import { startFakeDiscord } from "./fakes/discord.ts";
 import { type ReceivedEvent, startEventReceiver } from "./fakes/event-receiver.ts";
 import { startFakeHytaleAccountData } from "./fakes/hytale-account-data.ts";
 import { startFakeHytaleOAuth } from "./fakes/hytale-oauth.ts";
+import { startFakeHytaleSessions } from "./fakes/hytale-sessions.ts";
 import { startFakeResend } from "./fakes/resend.ts";
 import { startFakeSentry } from "./fakes/sentry.ts";
 import { startDevCron } from "./lib/dev-cron.ts";
@@ -147,15 +148,15 @@ const hytaleFakes =
             ),
         });
         const accountData = await startFakeHytaleAccountData({ ownerOf: (t) => oauth.accessTokenOwner(t) });
-        return { oauth, accountData };
+        const sessions = await startFakeHytaleSessions({ ownerOf: (t) => oauth.accessTokenOwner(t) });
+        return { oauth, accountData, sessions };
       })();
 if (hytaleFakes) {
   vars.HYTALE_OAUTH_URL = hytaleFakes.oauth.url;
   vars.HYTALE_ACCOUNT_DATA_URL = hytaleFakes.accountData.url;
-  // The OAuth fake also serves the JWKS (until a sessions fake exists).
-  vars.HYTALE_SESSIONS_URL ??= hytaleFakes.oauth.url;
+  vars.HYTALE_SESSIONS_URL ??= hytaleFakes.sessions.url;
   console.log(
-    `[dev] local Hytale OAuth peer at ${hytaleFakes.oauth.url}, account-data at ${hytaleFakes.accountData.url} (set HYTALE_OAUTH_URL or HYTALE_USE_STAGING for real hosts)`,
+    `[dev] local Hytale OAuth peer at ${hytaleFakes.oauth.url}, account-data at ${hytaleFakes.accountData.url}, sessions at ${hytaleFakes.sessions.url} (set HYTALE_OAUTH_URL or HYTALE_USE_STAGING for real hosts)`,
   );
 }
 // No SENTRY_DSN: error reports go to a local fake ingest that prints each event's type, message
@@ -236,6 +237,7 @@ async function shutdown(code: number): Promise<void> {
   await eventReceiver.close();
   await hytaleFakes?.oauth.close();
   await hytaleFakes?.accountData.close();
+  await hytaleFakes?.sessions.close();
   await sentryFake?.close();
   await db.stop();
   clearDevState();

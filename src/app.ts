@@ -10,6 +10,7 @@ import { adminUserRoutes } from "./areas/admin/users.routes.ts";
 import { authRoutes } from "./areas/auth/auth.routes.ts";
 import { dashboardRoutes } from "./areas/dashboard/dashboard.routes.ts";
 import { healthRoutes } from "./areas/health/health.routes.ts";
+import { gameSessionRoutes } from "./areas/hytale/game-sessions.routes.ts";
 import { hytaleAccountRoutes } from "./areas/hytale/hytale-accounts.routes.ts";
 import { hytaleOauthRoutes } from "./areas/hytale/hytale-oauth.routes.ts";
 import { serverLogRoutes } from "./areas/hytale/server-logs.routes.ts";
@@ -70,6 +71,7 @@ export function createApp() {
   app.route("/", realtimeRoutes);
   app.route("/", hytaleOauthRoutes);
   app.route("/", hytaleAccountRoutes);
+  app.route("/", gameSessionRoutes);
   app.route("/", serverLogRoutes);
   app.route("/", opsRoutes(CRON_SCHEDULE));
 

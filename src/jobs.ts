@@ -1,6 +1,7 @@
 // Composition of the background work: jobType → handler, the dead-job hooks, and cron → jobs.
 // index.ts hands these tables to the queue and scheduled handlers; every area and service
 // exports its own table and is listed here (and nowhere else).
+import { gameSessionJobs, SESSION_CRON_JOBS } from "./areas/hytale/game-sessions.jobs.ts";
 import { HYTALE_CRON_JOBS, hytaleJobs } from "./areas/hytale/hytale.jobs.ts";
 import { syncDeadJobHooks, syncJobs } from "./areas/sync/sync.jobs.ts";
 import type { CronSchedule, JobTable } from "./platform/jobs.types.ts";
@@ -21,6 +22,7 @@ export const JOB_HANDLERS: JobTable = {
   ...eventJobs,
   ...syncJobs,
   ...hytaleJobs,
+  ...gameSessionJobs,
 };
 
 /** What to do when a job of this type exhausts its retries (beyond recording it in dead_jobs). */
@@ -32,11 +34,11 @@ export const JOB_TABLES: JobTables = { handlers: JOB_HANDLERS, deadJobHooks: DEA
 
 /** Crons only enqueue; the work happens in the queue consumer. Keys match wrangler.toml triggers. */
 export const CRON_SCHEDULE: CronSchedule = {
-  // Hytale game-session refresh is added by the game-session issue.
   "*/5 * * * *": [
     { type: "sync.auto", priority: "default" },
     { type: "sync.watchdog", priority: "low" },
     ...HYTALE_CRON_JOBS,
+    ...SESSION_CRON_JOBS,
   ],
   "0 2 * * *": [{ type: "maintenance.expired-game-sessions", priority: "low" }],
   "0 3 * * *": [

@@ -7,6 +7,7 @@ import { startFakeDiscord } from "../scripts/fakes/discord.ts";
 import { startEventReceiver } from "../scripts/fakes/event-receiver.ts";
 import { startFakeHytaleAccountData } from "../scripts/fakes/hytale-account-data.ts";
 import { startFakeHytaleOAuth } from "../scripts/fakes/hytale-oauth.ts";
+import { startFakeHytaleSessions } from "../scripts/fakes/hytale-sessions.ts";
 import { startFakeResend } from "../scripts/fakes/resend.ts";
 import { startFakeSentry } from "../scripts/fakes/sentry.ts";
 import { startLocalDatabase } from "../scripts/lib/local-database.ts";
@@ -50,6 +51,12 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
   });
   project.provide("hytaleOauthUrl", hytaleOAuth.url);
   project.provide("hytaleAccountDataUrl", hytaleAccountData.url);
+  // Sessions peer: a 2 s "timeout" fault keeps the 504 tests short (the client gives up sooner).
+  const hytaleSessions = await startFakeHytaleSessions({
+    ownerOf: (t) => hytaleOAuth.accessTokenOwner(t),
+    timeoutMs: 2_000,
+  });
+  project.provide("hytaleSessionsUrl", hytaleSessions.url);
   const sentry = await startFakeSentry();
   project.provide("sentryUrl", sentry.url);
   project.provide("sentryDsn", sentry.dsn);
@@ -76,6 +83,15 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
   project.provide("controlPanelUrl", controlPanel.url);
   project.provide("controlPanelApplicationKey", controlPanel.applicationKey);
   project.provide("controlPanelClientKey", controlPanel.clientKey);
+  // A panel of its own for the Hytale game-session suites: tokens are written into its servers.
+  const hytalePanel = await startDemoPanel({
+    sizes: { servers: 4, users: 3, allocations: 60, nodes: 1, locations: 1, variablesPerEgg: 3 },
+    seed: 23,
+    rateLimitPerMinute: 100_000,
+  });
+  project.provide("hytalePanelUrl", hytalePanel.url);
+  project.provide("hytalePanelApplicationKey", hytalePanel.applicationKey);
+  project.provide("hytalePanelClientKey", hytalePanel.clientKey);
   project.provide("wranglerCrons", wranglerCrons());
   console.log(`[global-setup] ${pg.kind} postgres at ${pg.url}, neon shim at ${shim.endpoint}`);
   return async () => {
@@ -84,12 +100,21 @@ export async function setupWith(project: TestProject, prepare?: (url: string) =>
     await receiver.close();
     await hytaleOAuth.close();
     await hytaleAccountData.close();
+    await hytaleSessions.close();
+    await hytalePanel.close();
     await sentry.close();
     await panel.close();
     await controlPanel.close();
     await db.stop();
     const { lines, leaks } = checkRunLogs(
-      [panel.applicationKey, panel.clientKey, controlPanel.applicationKey, controlPanel.clientKey],
+      [
+        panel.applicationKey,
+        panel.clientKey,
+        controlPanel.applicationKey,
+        controlPanel.clientKey,
+        hytalePanel.applicationKey,
+        hytalePanel.clientKey,
+      ],
       sentry.envelopes.map((e) => e.raw),
     );
     console.log(

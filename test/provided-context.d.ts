@@ -10,9 +10,15 @@ declare module "vitest" {
     discordUrl: string;
     /** scripts/fakes/event-receiver.ts: verifies Standard Webhooks signatures independently. */
     eventReceiverUrl: string;
-    /** The fake Hytale OAuth server (also serves the JWKS, so it stands in for the sessions host's). */
+    /** The fake Hytale OAuth server. */
     hytaleOauthUrl: string;
     hytaleAccountDataUrl: string;
+    /** scripts/fakes/hytale-sessions.ts: game sessions and the JWKS that signs them. */
+    hytaleSessionsUrl: string;
+    /** A third demo panel, only for the Hytale game-session suites. */
+    hytalePanelUrl: string;
+    hytalePanelApplicationKey: string;
+    hytalePanelClientKey: string;
     /** The fake Sentry ingest (scripts/fakes/sentry.ts) and the DSN the Worker reports to. */
     sentryUrl: string;
     sentryDsn: string;

@@ -7,6 +7,7 @@ import { access } from "../../access/route-access.ts";
 import { hytaleOauthTokens } from "../../platform/db/schema/index.ts";
 import { authErrors, commonErrors, jsonBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
+import { gameSessionStatus } from "../../services/hytale/game-sessions.ts";
 import { listHytaleAudit } from "../../services/hytale/hytale-audit.ts";
 import { grantRenewBy } from "../../services/hytale/notices.ts";
 import { readSettings } from "../../services/settings/settings.ts";
@@ -60,9 +61,10 @@ export const hytaleAccountRoutes = createRouter()
   })
   .openapi(status, async (c) => {
     const { accountId } = hytaleCaller(c, c.req.valid("param").account_id);
-    const [[row], settings] = await Promise.all([
+    const [[row], settings, sessions] = await Promise.all([
       c.var.db.select().from(hytaleOauthTokens).where(eq(hytaleOauthTokens.accountId, accountId)),
-      readSettings(c.var.deps, ["hytale_grant_lifetime_days"]),
+      readSettings(c.var.deps, ["hytale_grant_lifetime_days", "hytale_session_refresh_mode"]),
+      gameSessionStatus(c.var.deps, accountId),
     ]);
     const now = c.var.deps.now();
     const grantCreatedAt = row ? (row.grantCreatedAt ?? row.createdAt) : null;
@@ -86,6 +88,13 @@ export const hytaleAccountRoutes = createRouter()
             ? grantRenewBy(grantCreatedAt, settings.get("hytale_grant_lifetime_days")).toISOString()
             : null,
         selected_profile_uuid: row?.profileUuid ?? null,
+        game_sessions: {
+          ...sessions,
+          refresh_mode:
+            settings.text("hytale_session_refresh_mode") === "broker"
+              ? ("broker" as const)
+              : ("server" as const),
+        },
       },
       200,
     );

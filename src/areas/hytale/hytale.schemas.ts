@@ -111,5 +111,20 @@ export const StatusAnswer = z
     grant_age_seconds: z.number().int().nullable(),
     grant_renew_by: z.string().nullable(),
     selected_profile_uuid: z.string().nullable(),
+    /** The session-cap gauge: live game sessions against the cap. */
+    game_sessions: z.object({
+      live: z.number().int(),
+      cap: z.number().int(),
+      near_cap: z.boolean(),
+      refresh_mode: z.enum(["server", "broker"]),
+      /** Servers whose tokens could not be delivered (refused egg, failing panel). */
+      delivery_problems: z.array(
+        z.object({
+          server_id: z.string().nullable(),
+          delivery_status: z.string(),
+          delivery_error: z.string().nullable(),
+        }),
+      ),
+    }),
   })
   .openapi("HytaleAccountStatus");

@@ -33,6 +33,7 @@ export const EVENT_TYPES = [
   "hytale.account.relink_required",
   "hytale.account.expiring",
   "hytale.account.unlinked",
+  "hytale.account.session_cap",
   "hytale.session.created",
   "hytale.session.refreshed",
   "hytale.session.deleted",

@@ -104,9 +104,9 @@ export class RateLimiter extends DurableObject {
     if (!row) return;
     // Full again means idle: forget the bucket (a new one starts full, so nothing changes).
     if (refill(row, row.limit, Date.now()).tokens >= row.limit.capacity) {
+      // One synchronous statement: a take() arriving meanwhile must still find the table.
+      this.ctx.storage.sql.exec("DELETE FROM bucket");
       await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
-      this.createTable();
     } else await this.ctx.storage.setAlarm(take(row, row.limit, Date.now(), 0).resetAt + 1000);
   }
 }

@@ -71,6 +71,26 @@ export const SETTINGS = {
     30,
   ),
   hytale_grant_notice_days: int("Days before a Hytale grant ends that the account is told to re-link", 5),
+  hytale_session_variable: str(
+    "Egg variable the game server reads its session token from (hidden from the customer)",
+    "HYTALE_SERVER_SESSION_TOKEN",
+  ),
+  hytale_identity_variable: str(
+    "Egg variable the game server reads its identity token from (hidden from the customer)",
+    "HYTALE_SERVER_IDENTITY_TOKEN",
+  ),
+  hytale_session_refresh_mode: str(
+    "Who refreshes game sessions: `server` (the game server itself; the backend tracks expiry and cleans up) or `broker` (the backend refreshes sessions with < 5 min left and re-delivers)",
+    "server",
+  ),
+  hytale_session_cap: int(
+    "Live game sessions an account may hold (Hytale's cap without the unlimited entitlement)",
+    100,
+  ),
+  hytale_session_cap_notice_percent: int(
+    "Share of the session cap at which the account's near-cap notice goes out",
+    90,
+  ),
 } as const satisfies Record<string, SettingDefinition>;
 
 export type DeclaredSettingKey = keyof typeof SETTINGS;

@@ -97,9 +97,26 @@ export const hytaleGameSessions = pgTable(
     expiresAt: tstz("expires_at").notNull(),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
+    lastRefreshedAt: tstz("last_refreshed_at"),
+    /** none (no server) | pending | delivered | refused (egg variables not hidden) | failed (retrying) */
+    deliveryStatus: text("delivery_status").notNull().default("none"),
+    /** Why the last delivery was refused or failed (never a token). */
+    deliveryError: text("delivery_error"),
+    deliveredAt: tstz("delivered_at"),
+    /** Set when the session is ended here; the row stays until the peer's DELETE answers 2xx/404. */
+    endedAt: tstz("ended_at"),
+    endReason: text("end_reason"),
+    deleteAttempts: integer("delete_attempts").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("hytale_game_sessions_account_profile_key").on(t.accountId, t.profileUuid),
+    // One live session per server, and per (account, profile) among sessions of no server.
+    uniqueIndex("hytale_game_sessions_server_live_key")
+      .on(t.serverId)
+      .where(sql`server_id is not null and ended_at is null`),
+    uniqueIndex("hytale_game_sessions_account_profile_key")
+      .on(t.accountId, t.profileUuid)
+      .where(sql`server_id is null and ended_at is null`),
+    index("hytale_game_sessions_account_id_idx").on(t.accountId),
     index("hytale_game_sessions_expires_at_idx").on(t.expiresAt),
     index("hytale_game_sessions_server_id_idx").on(t.serverId),
   ],

@@ -1,0 +1,184 @@
+// Game-session background work. `hytale.sessions-sweep` (the */5 cron) ends the sessions of
+// servers a sync tombstoned or suspended, retries upstream DELETEs that failed (until 2xx/404),
+// re-queues failed deliveries and, in broker mode only, fans out the sessions with less than
+// 5 minutes left to `hytale.session-refresh`. Every step reads its rows afresh, so a doubled or
+// redelivered message changes nothing twice. The 02:00 expiry cleanup is maintenance's.
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { hytaleGameSessions } from "../../platform/db/schema/index.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
+import { SYSTEM_ACTOR } from "../../platform/principal.ts";
+import { deliveryContext, SESSION_REFRESH_WINDOW_MS } from "../../services/hytale/game-sessions.ts";
+import { announce } from "../../services/notifications/notify.jobs.ts";
+import { readSettings } from "../../services/settings/settings.ts";
+import { deleteEnded, deliverSession, endSession, refreshSession } from "./game-session-life.ts";
+
+export const SESSION_CRON_JOBS: CronJob[] = [{ type: "hytale.sessions-sweep", priority: "default" }];
+const SWEEP_LIMIT = 500;
+const REFRESH_BATCH = 50;
+const CONCURRENCY = 10;
+const MAX_ROUNDS = 3;
+
+async function pool<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+export async function refreshMode(deps: Pick<JobDeps, "db" | "config">): Promise<"server" | "broker"> {
+  const s = await readSettings(deps, ["hytale_session_refresh_mode"]);
+  return s.text("hytale_session_refresh_mode") === "broker" ? "broker" : "server";
+}
+
+async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
+  const db = deps.db;
+  const t = hytaleGameSessions;
+  // 1. Servers gone (tombstoned) or suspended: their sessions end (a suspended server keeps
+  //    running on the panel, so its variables are emptied too).
+  const ending = await db.execute<{ id: string; gone: boolean }>(sql`
+    select g.id, (s."deletedAt" is not null) as gone from hytale_game_sessions g join servers s on s.id = g.server_id
+    where g.ended_at is null and (s."deletedAt" is not null or s."isSuspended") limit ${SWEEP_LIMIT}`);
+  const endIds = ending.rows.map((r) => r.id);
+  const gone = new Set(ending.rows.filter((r) => r.gone).map((r) => r.id));
+  const endRows = endIds.length ? await db.select().from(t).where(inArray(t.id, endIds)) : [];
+  await pool(endRows, (row) =>
+    endSession(deps, row, gone.has(row.id) ? "server deleted" : "server suspended", SYSTEM_ACTOR, {
+      clearServer: !gone.has(row.id),
+    }).catch((err: unknown) =>
+      deps.log("error", "hytale session end failed", { error: err, sessionId: row.id }),
+    ),
+  );
+  // 2. Ended earlier, upstream DELETE not yet confirmed: try again.
+  const retry = await db
+    .select()
+    .from(t)
+    .where(and(isNotNull(t.endedAt), lt(t.endedAt, new Date(deps.now().getTime() - 1000))))
+    .limit(SWEEP_LIMIT);
+  await pool(
+    retry.filter((r) => !endIds.includes(r.id)),
+    (row) =>
+      deleteEnded(deps, row, SYSTEM_ACTOR, row.endReason ?? "ended").catch((err: unknown) =>
+        deps.log("error", "hytale session delete failed", { error: err, sessionId: row.id }),
+      ),
+  );
+  // 3. Deliveries that failed (or were left pending by a crash): once more through the queue.
+  const failed = await db
+    .select({ id: t.id, updatedAt: t.updatedAt })
+    .from(t)
+    .where(
+      and(
+        isNull(t.endedAt),
+        sql`(${t.deliveryStatus} = 'failed' or (${t.deliveryStatus} = 'pending' and ${t.updatedAt} < now() - interval '2 minutes'))`,
+      ),
+    )
+    .limit(SWEEP_LIMIT);
+  for (const f of failed) {
+    await deps.enqueue(
+      "hytale.session-deliver",
+      { sessionId: f.id },
+      { id: `${deps.message.id}:deliver:${f.id}` },
+    );
+  }
+  // 4. Broker mode: the backend refreshes what is about to expire.
+  let due = 0;
+  if ((await refreshMode(deps)) === "broker") {
+    const now = deps.now().getTime();
+    const rows = await db
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(
+          isNull(t.endedAt),
+          lt(t.expiresAt, new Date(now + SESSION_REFRESH_WINDOW_MS)),
+          sql`${t.expiresAt} > ${new Date(now).toISOString()}::timestamptz`,
+        ),
+      )
+      .orderBy(t.expiresAt);
+    due = rows.length;
+    for (let i = 0; i < rows.length; i += REFRESH_BATCH) {
+      await deps.enqueue(
+        "hytale.session-refresh",
+        { sessionIds: rows.slice(i, i + REFRESH_BATCH).map((r) => r.id) },
+        { id: `${deps.message.id}:refresh:${i / REFRESH_BATCH}` },
+      );
+    }
+  }
+  deps.log("info", "hytale sessions swept", {
+    ended: endRows.length,
+    deleteRetries: retry.length,
+    redeliveries: failed.length,
+    refreshDue: due,
+  });
+}
+
+/** Refreshes each still-due session (compare-and-swap) and re-delivers it; failures re-queue. */
+export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<void> {
+  const p = payload as { sessionIds?: string[]; round?: number };
+  if (!Array.isArray(p?.sessionIds) || p.sessionIds.length === 0) return;
+  const t = hytaleGameSessions;
+  const now = deps.now().getTime();
+  const rows = await deps.db
+    .select()
+    .from(t)
+    .where(and(inArray(t.id, p.sessionIds), isNull(t.endedAt)));
+  const again: string[] = [];
+  const ctx = await deliveryContext(deps);
+  await pool(rows, async (row) => {
+    const due = row.expiresAt.getTime() < now + SESSION_REFRESH_WINDOW_MS;
+    // Refreshed by an earlier round whose delivery failed: deliver only.
+    const undelivered =
+      row.serverId !== null && row.deliveryStatus !== "delivered" && row.deliveryStatus !== "refused";
+    if (!due && !undelivered) return;
+    try {
+      const fresh = due ? await refreshSession(deps, row, SYSTEM_ACTOR) : row;
+      if (fresh.serverId) await deliverSession(deps, fresh, { ctx });
+    } catch (err) {
+      if (err instanceof AppError && err.code === "NOT_FOUND") {
+        // Hytale no longer knows it: it is over here too.
+        await endSession(deps, row, "unknown upstream", SYSTEM_ACTOR).catch(() => {});
+        return;
+      }
+      deps.log("warn", "hytale session refresh failed", { error: err, sessionId: row.id });
+      again.push(row.id);
+    }
+  });
+  const round = (p.round ?? 0) + 1;
+  if (again.length && round <= MAX_ROUNDS) {
+    await deps.enqueue(
+      "hytale.session-refresh",
+      { sessionIds: again, round },
+      { id: `${deps.message.id}:retry:${round}`, delaySeconds: 20 },
+    );
+  }
+}
+
+async function deliver(payload: unknown, deps: JobDeps): Promise<void> {
+  const id = (payload as { sessionId?: string })?.sessionId;
+  if (typeof id !== "string") return;
+  const [row] = await deps.db
+    .select()
+    .from(hytaleGameSessions)
+    .where(and(eq(hytaleGameSessions.id, id), isNull(hytaleGameSessions.endedAt)));
+  if (!row || row.deliveryStatus === "delivered") return;
+  // A panel failure throws: the queue retries with backoff (the sweep re-queues after that).
+  await deliverSession(deps, row, { rethrow: true });
+}
+
+async function capNotice(payload: unknown, deps: JobDeps): Promise<void> {
+  const p = payload as { accountId?: string; live?: number; cap?: number };
+  if (typeof p?.accountId !== "string") return;
+  await announce(deps, {
+    type: "hytale.account.session_cap",
+    key: deps.message.id,
+    data: { accountId: p.accountId, liveSessions: p.live ?? null, cap: p.cap ?? null },
+  });
+}
+
+export const gameSessionJobs: JobTable = {
+  "hytale.sessions-sweep": sweep,
+  "hytale.session-refresh": refreshSessions,
+  "hytale.session-deliver": deliver,
+  "hytale.session-cap-notice": capNotice,
+};
