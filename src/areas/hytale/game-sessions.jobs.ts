@@ -3,10 +3,12 @@
 // re-queues failed deliveries and, in broker mode only, fans out the sessions with less than
 // 5 minutes left to `hytale.session-refresh`. Every step reads its rows afresh, so a doubled or
 // redelivered message changes nothing twice. The 02:00 expiry cleanup is maintenance's.
+
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { hytaleGameSessions } from "../../platform/db/schema/index.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
+import { pool } from "../../platform/pool.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
 import { deliveryContext, SESSION_REFRESH_WINDOW_MS } from "../../services/hytale/game-sessions.ts";
 import { announce } from "../../services/notifications/notify.jobs.ts";
@@ -18,14 +20,6 @@ const SWEEP_LIMIT = 500;
 const REFRESH_BATCH = 50;
 const CONCURRENCY = 10;
 const MAX_ROUNDS = 3;
-
-async function pool<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
 
 export async function refreshMode(deps: Pick<JobDeps, "db" | "config">): Promise<"server" | "broker"> {
   const s = await readSettings(deps, ["hytale_session_refresh_mode"]);
@@ -43,7 +37,7 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
   const endIds = ending.rows.map((r) => r.id);
   const gone = new Set(ending.rows.filter((r) => r.gone).map((r) => r.id));
   const endRows = endIds.length ? await db.select().from(t).where(inArray(t.id, endIds)) : [];
-  await pool(endRows, (row) =>
+  await pool(endRows, CONCURRENCY, (row) =>
     endSession(deps, row, gone.has(row.id) ? "server deleted" : "server suspended", SYSTEM_ACTOR, {
       clearServer: !gone.has(row.id),
     }).catch((err: unknown) =>
@@ -58,6 +52,7 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
     .limit(SWEEP_LIMIT);
   await pool(
     retry.filter((r) => !endIds.includes(r.id)),
+    CONCURRENCY,
     (row) =>
       deleteEnded(deps, row, SYSTEM_ACTOR, row.endReason ?? "ended").catch((err: unknown) =>
         deps.log("error", "hytale session delete failed", { error: err, sessionId: row.id }),
@@ -125,7 +120,7 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
     .where(and(inArray(t.id, p.sessionIds), isNull(t.endedAt)));
   const again: string[] = [];
   const ctx = await deliveryContext(deps);
-  await pool(rows, async (row) => {
+  await pool(rows, CONCURRENCY, async (row) => {
     const due = row.expiresAt.getTime() < now + SESSION_REFRESH_WINDOW_MS;
     // Refreshed by an earlier round whose delivery failed: deliver only.
     const undelivered =

@@ -5,9 +5,11 @@
 // redelivered or doubled batch refreshes nothing twice). A peer outage or 429 re-queues only the accounts that failed, after the peer's
 // Retry-After; invalid_grant is handled by the object (needs re-link, notice) and never retried.
 // The cron also sends the once-per-grant "renew soon" notice and purges spent device codes.
+
 import { and, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { hytaleOauthTokens, users } from "../../platform/db/schema/index.ts";
 import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
+import { pool } from "../../platform/pool.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
 import { purgeDeviceCodes } from "../../services/hytale/device-codes.ts";
 import type { AccessResult } from "../../services/hytale/grant.do.ts";
@@ -33,19 +35,6 @@ export const HYTALE_CRON_JOBS: CronJob[] = [{ type: "hytale.refresh-due", priori
 interface BatchPayload {
   accountIds: string[];
   round?: number;
-}
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 async function refreshDue(_payload: unknown, deps: JobDeps): Promise<void> {

@@ -12,11 +12,13 @@
 // account had its own object (named by the account id, key "grant"): a shard that has never held
 // an account takes over that object's copy once (`handOver`). Results are plain values (RPC does
 // not carry AppError).
+
 import { DurableObject } from "cloudflare:workers";
 import { createDeps, type Deps } from "../../platform/deps.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
 import { AppError, type ErrorCode } from "../../platform/errors.ts";
 import { childLogger } from "../../platform/log.ts";
+import { pool } from "../../platform/pool.ts";
 import type { Actor } from "../../platform/principal.ts";
 import { hytaleDeviceCodesLinked } from "./device-codes.ts";
 import { grantShardName } from "./grant-client.ts";
@@ -177,19 +179,6 @@ const stillRunning: GrantFailure = {
   message: "The Hytale refresh is still running; its result is kept — retry shortly",
   retryAfter: "5",
 };
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export class HytaleGrant extends DurableObject<Bindings> {
   private accounts = new Map<string, AccountState>();
