@@ -80,3 +80,18 @@ function callerKind(c: Context<AppEnv>): string {
   if (p.kind === "service") return "service";
   return p.isAdmin ? "admin" : "member";
 }
+
+/**
+ * The 426 a WebSocket route answers to a request without `Upgrade: websocket`, in the standard
+ * body (INVALID_REQUEST: no code of its own); undefined when the request is an upgrade.
+ */
+export function upgradeRequired(c: Context<AppEnv>): Response | undefined {
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return undefined;
+  const body: ErrorBody = {
+    success: false,
+    error: "Expected Upgrade: websocket",
+    code: "INVALID_REQUEST",
+    requestId: c.get("requestId") ?? "",
+  };
+  return c.json(body, 426);
+}

@@ -1,5 +1,6 @@
 // /api/v1/realtime/*: tickets and the WebSocket upgrade (forwarded to the topic's hub object),
 // chat channels, message history and moderation (soft delete, bans), presence. docs/realtime.md.
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import { currentUser } from "../../access/authenticate.ts";
@@ -14,6 +15,7 @@ import {
   users,
 } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
+import { upgradeRequired } from "../../platform/error-response.ts";
 import { AppError } from "../../platform/errors.ts";
 import {
   authErrors,
@@ -690,17 +692,8 @@ export const realtimeRoutes = createRouter()
     );
   })
   .openapi(wsRoute, async (c) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json(
-        {
-          success: false as const,
-          error: "Expected Upgrade: websocket",
-          code: "INVALID_REQUEST",
-          requestId: c.get("requestId") ?? "",
-        },
-        426,
-      );
-    }
+    const notUpgrade = upgradeRequired(c);
+    if (notUpgrade) return notUpgrade;
     const { topic, ticket, since, analytics } = c.req.valid("query");
     const deps = c.var.deps;
     const userId = await consumeTicket(deps, ticket, ticketPurpose(topic));

@@ -3,12 +3,14 @@
 // and `GET …/console?ticket=` upgrades to the server's ConsoleRelay object. The ticket, the
 // account and the access are checked here, so every refusal is an HTTP error in the standard body
 // before any upgrade; the object trusts what the Worker hands it. Protocol: docs/servers.md#console.
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { currentUser, principalOf, setPrincipal } from "../../access/authenticate.ts";
 import { access } from "../../access/route-access.ts";
 import { consumeTicket, issueTicket } from "../../access/tickets.ts";
 import { users } from "../../platform/db/schema/index.ts";
+import { upgradeRequired } from "../../platform/error-response.ts";
 import { AppError } from "../../platform/errors.ts";
 import { jsonBody } from "../../platform/openapi.ts";
 import { isAdminUser } from "../../platform/principal.ts";
@@ -78,17 +80,8 @@ export const consoleRoutes = createRouter()
     );
   })
   .openapi(consoleRoute, async (c) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json(
-        {
-          success: false as const,
-          error: "Expected Upgrade: websocket",
-          code: "INVALID_REQUEST",
-          requestId: c.get("requestId") ?? "",
-        },
-        426,
-      );
-    }
+    const notUpgrade = upgradeRequired(c);
+    if (notUpgrade) return notUpgrade;
     const { server } = c.req.valid("param");
     const deps = c.var.deps;
     // The ticket names our server id (the URL the ticket route answered).
