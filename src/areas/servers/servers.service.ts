@@ -74,16 +74,32 @@ export async function serverDetails(ctl: ServerControl) {
 
 // --- power and console ------------------------------------------------------------------------
 
+/**
+ * The cached live state is dropped while the panel call runs (not after it: the customer's wait),
+ * and once more after the answer, for a read that re-cached the old state in between.
+ */
+async function changingState<T>(ctl: ServerControl, action: () => Promise<T>): Promise<T> {
+  // A failed invalidation costs staleness (≤ 20 s), never the answer to an action already sent.
+  const forget = () =>
+    forgetResources(ctl.access.serverId).catch((err: unknown) => {
+      ctl.deps.log("warn", "cached server state not dropped", { serverId: ctl.access.serverId, error: err });
+    });
+  const [result] = await Promise.all([action(), forget()]);
+  ctl.deps.waitUntil(forget());
+  return result;
+}
+
 export async function sendPower(ctl: ServerControl, signal: PowerSignal) {
   // The 202 says the signal was sent, not that its audit row is readable: written after the answer.
-  await auditedAction(
-    ctl,
-    "server.power",
-    { signal },
-    () => callPanel(ctl, "/power", { method: "POST", json: { signal } }),
-    { afterAnswer: true },
+  await changingState(ctl, () =>
+    auditedAction(
+      ctl,
+      "server.power",
+      { signal },
+      () => callPanel(ctl, "/power", { method: "POST", json: { signal } }),
+      { afterAnswer: true },
+    ),
   );
-  await forgetResources(ctl.access.serverId);
   // Live viewers learn of it after the answer: two hub calls are not the customer's wait.
   ctl.deps.waitUntil(
     publishServerEvent(ctl.deps, ctl.uuid, "server.power", { signal, by: ctl.deps.actor.id }),
@@ -135,10 +151,16 @@ export async function deleteBackup(ctl: ServerControl, backup: string) {
 }
 
 export async function restoreBackup(ctl: ServerControl, backup: string, truncate: boolean) {
-  await auditedAction(ctl, "server.backup.restore", { backup, truncate }, () =>
-    callPanel(ctl, `${backupPath(backup)}/restore`, { method: "POST", json: { truncate } }, BACKUP_NOT_FOUND),
+  await changingState(ctl, () =>
+    auditedAction(ctl, "server.backup.restore", { backup, truncate }, () =>
+      callPanel(
+        ctl,
+        `${backupPath(backup)}/restore`,
+        { method: "POST", json: { truncate } },
+        BACKUP_NOT_FOUND,
+      ),
+    ),
   );
-  await forgetResources(ctl.access.serverId);
 }
 
 // --- files ---------------------------------------------------------------------------------------
