@@ -7,7 +7,10 @@
 // with PANEL_LATENCY_MS (default 40) added by the panel to every Client API request, direct or
 // through us alike (a "slow" fault rule), as a real panel across the internet answers. Budget:
 // ≤ 1.3× the direct p50, judged on the second (docs/servers.md "What it costs"); printed, not
-// asserted. The load average (`uptime`) is printed before and after: the figures depend on it.
+// asserted. A third column, a bare Worker that only forwards to the panel under the same `wrangler
+// dev` (scripts/bench/bare-proxy.ts), splits what we add into the harness's share (bare − direct:
+// wrangler's dev proxy and workerd's local fetch, which a deployed Worker does not pay) and our
+// own work (ours − bare). The load average (`uptime`) is printed before and after.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import pg from "pg";
@@ -16,7 +19,7 @@ import { signAccessToken } from "../src/services/accounts/jwt.ts";
 import { startDemoPanel } from "./demo-panel/server.ts";
 import { setConfig } from "./lib/config-rows.ts";
 import { repoRoot } from "./lib/dev-state.ts";
-import { benchVars, startLocalDatabase } from "./lib/local-database.ts";
+import { benchVars, startDatabaseProcess } from "./lib/local-database.ts";
 import { startWranglerDev } from "./lib/wrangler-dev.ts";
 
 /** Sequential requests per target. */
@@ -70,7 +73,7 @@ async function throughput(t: Target): Promise<number> {
   return done / ((performance.now() - started) / 1000);
 }
 
-const db = await startLocalDatabase();
+const db = await startDatabaseProcess();
 const panel = await startDemoPanel({
   sizes: { servers: 4, users: 3 },
   seed: 11,
@@ -108,6 +111,9 @@ await client.end();
 const token = await signAccessToken(user, String((vars as Record<string, string>).JWT_SECRET));
 
 const worker = await startWranglerDev(join(repoRoot, "wrangler.toml"), vars);
+const bare = await startWranglerDev(join(repoRoot, "scripts", "bench", "bare-proxy.wrangler.toml"), {
+  PANEL_URL: panel.url,
+});
 try {
   const ours = `${worker.url}/api/v1/servers/srv-${userId}`;
   const direct = `${panel.url}/api/client/servers/${server.uuid}`;
@@ -121,6 +127,8 @@ try {
   console.log(`load before: ${load()}`);
   const fmt = (r: { p50: number; p99: number }) => `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
   console.log(`floor: GET /api/v1/dashboard/account (auth + 1 SQL) ${fmt(floor)}`);
+  const harness = await latency({ url: `${bare.url}/health`, method: "GET", headers: {} });
+  console.log(`harness: a Worker answering "ok" under wrangler dev ${fmt(harness)}`);
   const pairs: [string, Target, Target][] = [
     [
       "GET  …/resources",
@@ -169,12 +177,17 @@ try {
         : "— the in-memory demo panel as it is:",
     );
     for (const [name, viaUs, viaPanel] of pairs) {
+      const viaBare = { ...viaPanel, url: viaPanel.url.replace(panel.url, bare.url) };
       const a = await latency(viaUs);
       const b = await latency(viaPanel);
+      const f = await latency(viaBare);
       const ra = await throughput(viaUs);
       const rb = await throughput(viaPanel);
       console.log(
         `${name}  ours ${fmt(a)} | direct ${fmt(b)} | p50 ratio ${(a.p50 / b.p50).toFixed(2)}× (budget ≤ 1.30×) | ${ra.toFixed(0)} / ${rb.toFixed(0)} req/s`,
+      );
+      console.log(
+        `${" ".repeat(name.length)}  bare forwarding Worker ${fmt(f)} | added at p50: harness ${(f.p50 - b.p50).toFixed(1)} ms, ours ${(a.p50 - f.p50).toFixed(1)} ms | ours ÷ bare ${(a.p50 / f.p50).toFixed(2)}×`,
       );
     }
     if (rule) panel.faults.remove(rule.id);
@@ -182,6 +195,7 @@ try {
   console.log(`load after: ${load()}`);
 } finally {
   await worker.stop();
+  await bare.stop();
   await panel.close();
   await db.stop();
 }
