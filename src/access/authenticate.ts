@@ -38,7 +38,7 @@ function bearerToken(c: Context<AppEnv>, allowQueryToken: boolean): string | und
  */
 export async function authenticateUser(
   c: Context<AppEnv>,
-  opts: { allowQueryToken?: boolean } = {},
+  opts: { allowQueryToken?: boolean; alongside?: Alongside } = {},
 ): Promise<User> {
   const token = bearerToken(c, opts.allowQueryToken ?? false);
   if (token === undefined) throw unauthorized("Missing Authorization header", "missing_authorization");
@@ -47,13 +47,38 @@ export async function authenticateUser(
     ? await verifyAccessToken(token, jwtSecret, c.var.deps.now(), legacyTokensUntil)
     : undefined;
   if (!id) throw unauthorized("Invalid or expired token", "invalid_token");
-  return activeUser(c, id);
+  return activeUser(c, id, opts.alongside);
 }
 
-async function activeUser(c: Context<AppEnv>, id: string): Promise<User> {
-  const [user] = await c.var.db.select().from(users).where(eq(users.id, id));
+type Batched = Parameters<AppEnv["Variables"]["db"]["batch"]>[0][number];
+
+/**
+ * Reads a route needs right after the user row, sent with it in ONE round trip (one Neon HTTP
+ * request) instead of one after the other. Only for the signed-in user named by a verified token;
+ * the results are handed over only once that user is known to be active.
+ */
+export interface Alongside {
+  /** The queries to send with the user row ([]: none needed, e.g. the answer is cached). */
+  queries(c: Context<AppEnv>, userId: string): Batched[];
+  accept(c: Context<AppEnv>, user: User, results: unknown[]): Promise<void> | void;
+}
+
+async function activeUser(c: Context<AppEnv>, id: string, alongside?: Alongside): Promise<User> {
+  const mine = c.var.db.select().from(users).where(eq(users.id, id));
+  const extra = alongside?.queries(c, id) ?? [];
+  let user: User | undefined;
+  let results: unknown[] = [];
+  if (extra.length) {
+    const [rows, ...rest] = (await c.var.db.batch([mine, ...extra] as [typeof mine, ...Batched[]])) as [
+      User[],
+      ...unknown[],
+    ];
+    user = rows[0];
+    results = rest;
+  } else [user] = await mine;
   if (!user) throw unauthorized("User not found", "user_not_found");
   if (!user.isActive) throw unauthorized("Account disabled", "account_disabled");
+  if (alongside && extra.length) await alongside.accept(c, user, results);
   return user;
 }
 
@@ -80,10 +105,10 @@ async function authenticateService(c: Context<AppEnv>, scope: string): Promise<P
   return { kind: "service", keyId: identity.keyId, name: identity.name, scopes: identity.scopes };
 }
 
-/** Any signed-in, active member. */
-export function requireUser(): MiddlewareHandler<AppEnv> {
+/** Any signed-in, active member (`alongside`: reads that travel with the user row). */
+export function requireUser(opts: { alongside?: Alongside } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const user = await authenticateUser(c);
+    const user = await authenticateUser(c, opts);
     setPrincipal(c, { kind: "user", user, isAdmin: isAdminUser(user) });
     await next();
   };

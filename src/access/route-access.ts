@@ -5,7 +5,13 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../platform/types.ts";
 import type { LimitName } from "../services/rate-limit/limits.ts";
 import { rateLimit } from "../services/rate-limit/rate-limit.middleware.ts";
-import { requireAdmin, requireService, requireUser, requireUserOrService } from "./authenticate.ts";
+import {
+  type Alongside,
+  requireAdmin,
+  requireService,
+  requireUser,
+  requireUserOrService,
+} from "./authenticate.ts";
 
 export const ACCESS_KINDS = ["public", "member", "admin", "service", "member-or-service"] as const;
 export type AccessKind = (typeof ACCESS_KINDS)[number];
@@ -32,7 +38,8 @@ function declare(
 
 export const access = {
   public: (limits: LimitName[] = []) => declare("public", [], limits),
-  member: (limits: LimitName[] = []) => declare("member", [requireUser()], limits, { security: bearer }),
+  member: (limits: LimitName[] = [], opts: { alongside?: Alongside } = {}) =>
+    declare("member", [requireUser(opts)], limits, { security: bearer }),
   admin: (limits: LimitName[] = []) => declare("admin", [requireAdmin()], limits, { security: bearer }),
   service: (scope: string, limits: LimitName[] = []) =>
     declare("service", [requireService(scope)], limits, { security: apiKey, "x-scope": scope }),

@@ -7,7 +7,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { currentUser, principalOf, setPrincipal } from "../../access/authenticate.ts";
-import { access } from "../../access/route-access.ts";
 import { consumeTicket, issueTicket } from "../../access/tickets.ts";
 import { users } from "../../platform/db/schema/index.ts";
 import { upgradeRequired } from "../../platform/error-response.ts";
@@ -16,7 +15,7 @@ import { jsonBody } from "../../platform/openapi.ts";
 import { isAdminUser } from "../../platform/principal.ts";
 import { createRouter } from "../../platform/router.ts";
 import { CONSOLE_HEADERS, LIMITS, type Viewer } from "./console-protocol.ts";
-import { openServer } from "./server-control.ts";
+import { openServer, serverMember } from "./server-control.ts";
 import { base, errors, ServerParam, tags } from "./servers.schemas.ts";
 
 const purpose = (serverId: string) => `console:${serverId}`;
@@ -26,7 +25,7 @@ const ticketRoute = createRoute({
   path: `${base}/console/ticket`,
   tags,
   summary: "A single-use, 60-second ticket to open the server's console (websocket.connect)",
-  ...access.member(),
+  ...serverMember(),
   request: { params: ServerParam },
   responses: {
     200: jsonBody(

@@ -2,9 +2,11 @@
 // panel's permission strings, admin; anyone else is told the server does not exist, before any
 // panel call), the panel call in the interactive budget, the mapping of the panel's refusals to
 // our errors, and the audit row naming the real customer (the panel itself logs our admin key).
+import type { Alongside } from "../../access/authenticate.ts";
+import { access } from "../../access/route-access.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
-import type { Principal } from "../../platform/principal.ts";
+import { isAdminUser, type Principal } from "../../platform/principal.ts";
 import { audit } from "../../services/audit/audit.ts";
 import {
   type ClientAnswer,
@@ -13,7 +15,8 @@ import {
   panelErrorDetail,
 } from "../../services/panel/client-api.ts";
 import { type PanelDeps, panelDeps } from "../../services/panel/panel-client.ts";
-import { may, type ServerAccess, serverDoor } from "../../services/servers/servers.ts";
+import type { LimitName } from "../../services/rate-limit/limits.ts";
+import { doorPrefetch, may, type ServerAccess, serverDoor } from "../../services/servers/servers.ts";
 
 export type ControlDeps = Pick<
   Deps,
@@ -27,6 +30,21 @@ export interface ServerControl {
   deps: ControlDeps;
   panel: PanelDeps;
 }
+
+/** The door's reads travel with the user row: one database round trip before the panel call. */
+const withDoor: Alongside = {
+  queries: (c, userId) => doorPrefetch.queries(c.var.deps, userId, c.req.param("server")),
+  accept: (c, user, results) =>
+    doorPrefetch.accept(
+      c.var.deps,
+      { kind: "user", user, isAdmin: isAdminUser(user) },
+      c.req.param("server"),
+      results,
+    ),
+};
+
+/** The access declaration of every `/api/v1/servers/{server}` route: a member, door prefetched. */
+export const serverMember = (limits: LimitName[] = []) => access.member(limits, { alongside: withDoor });
 
 /** A permission, or a rule over the access (e.g. a file write accepts file.create or file.update). */
 export type Requirement = string | { anyOf: string[] };

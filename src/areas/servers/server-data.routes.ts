@@ -1,9 +1,9 @@
 // /api/v1/servers/{server}/backups and /files: backups (list, create, show, delete, restore) and
 // files (list a directory, read and write a text file), paths checked before the panel sees them.
 import { createRoute, z } from "@hono/zod-openapi";
-import { access } from "../../access/route-access.ts";
 import { jsonBody, jsonRequestBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
+import { serverMember } from "./server-control.ts";
 import { directoryPath, filePath, MAX_PATH_LENGTH } from "./server-paths.ts";
 import { open } from "./servers.routes.ts";
 import {
@@ -41,7 +41,7 @@ const routes = {
     path: `${base}/backups`,
     tags,
     summary: "The server's backups (backup.read)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam },
     responses: {
       200: jsonBody(ok(z.object({ backups: z.array(Backup), backupCount: z.number() }))),
@@ -53,7 +53,7 @@ const routes = {
     path: `${base}/backups`,
     tags,
     summary: "Start a backup (backup.create); 429 under the panel's throttle (2 per 10 minutes)",
-    ...access.member(),
+    ...serverMember(),
     request: {
       params: ServerParam,
       body: jsonRequestBody(
@@ -72,7 +72,7 @@ const routes = {
     path: `${base}/backups/{backup}`,
     tags,
     summary: "One backup (backup.read): poll it while it runs",
-    ...access.member(),
+    ...serverMember(),
     request: { params: BackupParam },
     responses: { 200: jsonBody(ok(Backup)), ...errors },
   }),
@@ -81,7 +81,7 @@ const routes = {
     path: `${base}/backups/{backup}`,
     tags,
     summary: "Delete a backup (backup.delete)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: BackupParam },
     responses: { 200: jsonBody(Accepted), ...errors },
   }),
@@ -90,7 +90,7 @@ const routes = {
     path: `${base}/backups/{backup}/restore`,
     tags,
     summary: "Restore a backup (backup.restore): accepted at once, the server reads as restoring",
-    ...access.member(),
+    ...serverMember(),
     request: {
       params: BackupParam,
       body: jsonRequestBody(z.object({ truncate: z.boolean().default(false) }), false),
@@ -102,7 +102,7 @@ const routes = {
     path: `${base}/backups/{backup}/download`,
     tags,
     summary: "A signed link to download a backup, valid 15 minutes (backup.download)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: BackupParam },
     responses: { 200: jsonBody(SignedLink), ...errors },
   }),
@@ -111,7 +111,7 @@ const routes = {
     path: `${base}/files/download`,
     tags,
     summary: "A signed link to download a file, valid 15 minutes (file.read-content)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam, query: FileQuery },
     responses: { 200: jsonBody(SignedLink), ...errors },
   }),
@@ -121,7 +121,7 @@ const routes = {
     tags,
     summary:
       "A signed link to upload files (POST multipart to it, up to the node's limit), valid 15 minutes (file.create)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam },
     responses: { 200: jsonBody(SignedLink), ...errors },
   }),
@@ -130,7 +130,7 @@ const routes = {
     path: `${base}/files`,
     tags,
     summary: "List a directory (file.read)",
-    ...access.member(),
+    ...serverMember(),
     request: {
       params: ServerParam,
       query: z.object({ directory: z.string().max(MAX_PATH_LENGTH).optional() }),
@@ -145,7 +145,7 @@ const routes = {
     path: `${base}/files/contents`,
     tags,
     summary: `Read a text file up to ${MAX_FILE_BYTES} bytes (file.read-content)`,
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam, query: FileQuery },
     responses: {
       200: jsonBody(ok(z.object({ file: z.string(), content: z.string(), bytes: z.number() }))),
@@ -157,7 +157,7 @@ const routes = {
     path: `${base}/files/contents`,
     tags,
     summary: `Write a text file up to ${MAX_FILE_BYTES} bytes (file.create or file.update)`,
-    ...access.member(["servers.files.write"]),
+    ...serverMember(["servers.files.write"]),
     request: {
       params: ServerParam,
       query: FileQuery,

@@ -3,11 +3,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { principalOf } from "../../access/authenticate.ts";
-import { access } from "../../access/route-access.ts";
 import { jsonBody, jsonRequestBody } from "../../platform/openapi.ts";
 import { createRouter } from "../../platform/router.ts";
 import type { AppEnv } from "../../platform/types.ts";
-import { openServer, type Requirement } from "./server-control.ts";
+import { openServer, type Requirement, serverMember } from "./server-control.ts";
 import {
   Accepted,
   base,
@@ -40,7 +39,7 @@ const routes = {
     path: base,
     tags,
     summary: "A server: details, the caller's role and permissions, live state",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam },
     responses: { 200: jsonBody(ok(ServerDetails)), ...errors },
   }),
@@ -49,7 +48,7 @@ const routes = {
     path: `${base}/resources`,
     tags,
     summary: "Live state and usage (cached 20 s, like the panel)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam },
     responses: { 200: jsonBody(ok(Resources)), ...errors },
   }),
@@ -58,7 +57,7 @@ const routes = {
     path: `${base}/power`,
     tags,
     summary: "Start, stop, restart or kill (control.start / control.stop / control.restart)",
-    ...access.member(["servers.power"]),
+    ...serverMember(["servers.power"]),
     request: {
       params: ServerParam,
       body: jsonRequestBody(z.object({ signal: z.enum(POWER_SIGNALS) })),
@@ -70,7 +69,7 @@ const routes = {
     path: `${base}/command`,
     tags,
     summary: "Send a console command (control.console); 503 when the server is offline",
-    ...access.member(["servers.command"]),
+    ...serverMember(["servers.command"]),
     request: {
       params: ServerParam,
       body: jsonRequestBody(
@@ -90,7 +89,7 @@ const routes = {
     path: `${base}/startup`,
     tags,
     summary: "Startup command and the variables the customer may see (startup.read)",
-    ...access.member(),
+    ...serverMember(),
     request: { params: ServerParam },
     responses: {
       200: jsonBody(ok(z.object({ startupCommand: z.string(), variables: z.array(StartupVariable) }))),
@@ -102,7 +101,7 @@ const routes = {
     path: `${base}/startup/variable`,
     tags,
     summary: "Set one customer-editable startup variable (startup.update)",
-    ...access.member(),
+    ...serverMember(),
     request: {
       params: ServerParam,
       body: jsonRequestBody(

@@ -7,10 +7,11 @@ import {
   allowManyClientRequests,
   api,
   consoleOf,
+  controlEnv,
   panelRequestsFor,
   seedServer,
 } from "../../../test/control-panel.ts";
-import { eventually, testDb } from "../../../test/helpers.ts";
+import { countingEnv, eventually, testDb } from "../../../test/helpers.ts";
 import { createTestUser } from "../../../test/users.ts";
 import { auditLogs } from "../../platform/db/schema/index.ts";
 
@@ -158,6 +159,29 @@ describe("a customer's server through the backend", () => {
     });
     expect(second.body.data.cached).toBe(true);
     expect((await panelRequestsFor(s.uuid)).filter((r) => r.path.endsWith("/resources")).length).toBe(calls);
+  });
+
+  it("reads the user row and the server's door in ONE database request, then none while the door is fresh", async () => {
+    const [owner, stranger] = await Promise.all([createTestUser(), createTestUser()]);
+    const s = await seedServer(owner);
+    // A DATABASE_URL of its own: a configuration this isolate has no door decisions for yet.
+    const { env, sqlRequests } = countingEnv();
+    const bindings = { ...controlEnv(), DATABASE_URL: env.DATABASE_URL };
+    const first = await api(`/api/v1/servers/${s.id}/resources`, { token: owner.token }, bindings);
+    expect(first.res.status, first.text).toBe(200);
+    expect(await sqlRequests()).toBe(1);
+    const again = await api(`/api/v1/servers/${s.uuid}/startup`, { token: owner.token }, bindings);
+    expect(again.res.status, again.text).toBe(200);
+    // A different spelling of the server is another door: user row and door again, together.
+    expect(await sqlRequests()).toBe(2);
+    await api(`/api/v1/servers/${s.id}/resources`, { token: owner.token }, bindings);
+    expect(await sqlRequests()).toBe(3); // the user row alone: the door is remembered
+    // A refusal read along with the user row serves its own request only, never the next one.
+    for (let i = 0; i < 2; i++) {
+      const denied = await api(`/api/v1/servers/${s.id}/resources`, { token: stranger.token }, bindings);
+      expect(denied.res.status, denied.text).toBe(404);
+    }
+    expect(await sqlRequests()).toBe(5);
   });
 
   it("startup: the customer sees viewable variables and edits only editable ones; a subuser's change names the subuser", async () => {

@@ -82,13 +82,60 @@ interface Door {
   conn: PanelConnection | undefined;
 }
 /** Per configuration (one per deployment; tests run several envs in one isolate). */
-let doors = new WeakMap<object, Map<string, { at: number; door: Door }>>();
+let doors = new WeakMap<object, Map<string, { at: number; door: Door; once?: boolean }>>();
+
+function doorCache(deps: Pick<Deps, "config">) {
+  let cache = doors.get(deps.config);
+  if (!cache) {
+    cache = new Map();
+    doors.set(deps.config, cache);
+  }
+  return cache;
+}
+
+const doorKey = (userId: string, isAdmin: boolean, server: string) =>
+  `${userId}|${isAdmin ? 1 : 0}|${server}`;
+
+function fresh(entry: { at: number } | undefined, now: number): boolean {
+  return entry !== undefined && now - entry.at >= 0 && now - entry.at < DOOR_CACHE_MS;
+}
+
+/** The door's two reads (access, panel settings): one batch, or sent along with the user row. */
+function doorReads(db: Database, userId: string, server: string) {
+  return [accessQuery(db, userId, server), settingsQuery(db, PANEL_SETTING_KEYS)] as const;
+}
+
+async function doorOf(
+  deps: Pick<Deps, "config">,
+  principal: Principal & { kind: "user" },
+  [res, rows]: readonly [Awaited<ReturnType<typeof accessQuery>>, Awaited<ReturnType<typeof settingsQuery>>],
+): Promise<Door> {
+  return {
+    access: accessOf(principal, res.rows[0]),
+    conn: connectionFrom(deps, await settingsFromRows(deps, rows)),
+  };
+}
+
+function remember(
+  deps: Pick<Deps, "config">,
+  key: string,
+  at: number,
+  door: Door,
+  opts: { once?: boolean } = {},
+): void {
+  const cache = doorCache(deps);
+  const granted = Boolean(door.access && door.conn);
+  if (!granted && !opts.once) return;
+  if (cache.size >= DOOR_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, { at, door, once: !granted });
+}
 
 /**
  * The caller's access to a server and the panel connection, in ONE round trip (the access query
- * and the connection's settings in one batch), reused by this isolate for DOOR_CACHE_MS per
- * user, admin flag and server. A grant the sync revokes (a subuser removed on the panel) is seen
- * here within those seconds; it took the sync minutes to learn of it. Refusals are not cached.
+ * and the connection's settings in one batch, or sent along with the user row: see doorPrefetch),
+ * reused by this isolate for DOOR_CACHE_MS per user, admin flag and server. A grant the sync
+ * revokes (a subuser removed on the panel) is seen here within those seconds; it took the sync
+ * minutes to learn of it. Refusals are not cached (one read with the user row serves its request).
  * `fresh`: read it now (a re-check that exists to catch a change, e.g. the console's upgrade).
  */
 export async function serverDoor(
@@ -98,29 +145,48 @@ export async function serverDoor(
   opts: { fresh?: boolean } = {},
 ): Promise<Door> {
   if (principal.kind !== "user") return { access: undefined, conn: undefined };
-  const key = `${principal.user.id}|${principal.isAdmin ? 1 : 0}|${server}`;
+  const key = doorKey(principal.user.id, principal.isAdmin, server);
   const now = deps.now().getTime();
-  let cache = doors.get(deps.config);
-  if (!cache) {
-    cache = new Map();
-    doors.set(deps.config, cache);
-  }
+  const cache = doorCache(deps);
   const hit = cache.get(key);
-  if (hit && !opts.fresh && now - hit.at >= 0 && now - hit.at < DOOR_CACHE_MS) return hit.door;
-  const [res, rows] = await deps.db.batch([
-    accessQuery(deps.db, principal.user.id, server),
-    settingsQuery(deps.db, PANEL_SETTING_KEYS),
-  ]);
-  const door: Door = {
-    access: accessOf(principal, res.rows[0]),
-    conn: connectionFrom(deps, await settingsFromRows(deps, rows)),
-  };
-  if (door.access && door.conn) {
-    if (cache.size >= DOOR_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, { at: now, door });
-  }
+  if (hit?.once) cache.delete(key);
+  if (hit && !opts.fresh && fresh(hit, now)) return hit.door;
+  const door = await doorOf(
+    deps,
+    principal,
+    await deps.db.batch(doorReads(deps.db, principal.user.id, server)),
+  );
+  remember(deps, key, now, door);
   return door;
 }
+
+/**
+ * The door's reads for the user named by a verified token, to send in the same round trip as the
+ * user row (access/authenticate's `alongside`): [] when this isolate already holds the answer.
+ * `accept` files the answer where serverDoor finds it; a refusal is kept for this one request.
+ */
+export const doorPrefetch = {
+  queries(deps: Pick<Deps, "db" | "config" | "now">, userId: string, server: string | undefined) {
+    if (!server || server.length > 64) return [];
+    const cache = doorCache(deps);
+    const now = deps.now().getTime();
+    if (fresh(cache.get(doorKey(userId, false, server)), now)) return [];
+    if (fresh(cache.get(doorKey(userId, true, server)), now)) return [];
+    return [...doorReads(deps.db, userId, server)];
+  },
+  async accept(
+    deps: Pick<Deps, "config" | "now">,
+    principal: Principal,
+    server: string | undefined,
+    results: unknown[],
+  ): Promise<void> {
+    if (principal.kind !== "user" || !server || results.length !== 2) return;
+    const door = await doorOf(deps, principal, results as unknown as Parameters<typeof doorOf>[2]);
+    remember(deps, doorKey(principal.user.id, principal.isAdmin, server), deps.now().getTime(), door, {
+      once: true,
+    });
+  },
+};
 
 /** Forget this isolate's door decisions (tests, and a settings change made in this isolate). */
 export function forgetDoors(): void {
