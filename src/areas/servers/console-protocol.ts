@@ -24,6 +24,8 @@ export interface Viewer {
   n: number;
   t: number;
   tu: number;
+  /** when r and p were last read from the database (epoch ms; absent: at the upgrade, `c`) */
+  k?: number;
 }
 
 export const CONSOLE_HEADERS = {
@@ -39,6 +41,8 @@ export const CLOSE = {
   UNAVAILABLE: 1011,
   /** The viewer's frames were refused too often in a row. */
   POLICY: 1008,
+  /** The viewer may no longer watch: user disabled, relation to the server or websocket.connect gone. */
+  REVOKED: 4403,
 } as const;
 
 export const LIMITS = {
@@ -53,6 +57,11 @@ export const LIMITS = {
   watchdogMs: 30_000,
   /** How long the first `auth` may take before the console counts as unavailable. */
   authTimeoutMs: 10_000,
+  /**
+   * How old a viewer's rights may be when they act (command, power): older ones are read again
+   * first. Every viewer's are also read again by the watchdog, so what they see follows too.
+   */
+  recheckMs: 5_000,
 } as const;
 
 /** Events only the relay handles; a viewer never sees them. */

@@ -7,6 +7,8 @@
 // and is closed when the last one leaves. An alarm (which survives eviction) reconnects Wings for
 // viewers that outlived an eviction. The Worker has checked the viewer's ticket and access and
 // hands over who they are and the panel connection (encrypted in storage for such a reconnect).
+// Rights do not stay as they were at the upgrade: an action re-reads them when they are older than
+// a few seconds, and the watchdog re-reads every viewer's; a viewer who lost them is closed (4403).
 import { DurableObject } from "cloudflare:workers";
 import { createDeps, type Deps } from "../../platform/deps.ts";
 import { type Bindings, getConfig } from "../../platform/env.ts";
@@ -18,6 +20,7 @@ import { panelClientCall } from "../../services/panel/client-api.ts";
 import type { PanelConnection } from "../../services/panel/connection.ts";
 import { panelDeps } from "../../services/panel/panel-client.ts";
 import { publishServerEvent } from "../../services/realtime/publish.ts";
+import { accessesTo, may } from "../../services/servers/servers.ts";
 import {
   CLOSE,
   CONSOLE_HEADERS,
@@ -112,6 +115,49 @@ export class ConsoleRelay extends DurableObject<Bindings> {
       }
       if (text !== null) this.send(ws, text);
     }
+  }
+
+  // --- rights, read again ------------------------------------------------------------------
+
+  /** Role and permissions as the database says now, per user id; absent: they may not watch. */
+  private async currentRights(userIds: string[]): Promise<Map<string, Pick<Viewer, "r" | "p">>> {
+    const out = new Map<string, Pick<Viewer, "r" | "p">>();
+    const serverId = this.target?.serverId ?? (await this.ctx.storage.get<string>("serverId"));
+    if (!serverId) return out;
+    for (const [id, access] of await accessesTo(this.deps.db, serverId, userIds)) {
+      if (may(access, "websocket.connect")) out.set(id, { r: access.role, p: [...access.permissions] });
+    }
+    return out;
+  }
+
+  /** Applies what currentRights read to one viewer; a viewer without rights is closed (4403). */
+  private applyRights(ws: WebSocket, v: Viewer, rights: Pick<Viewer, "r" | "p"> | undefined, now: number) {
+    if (!rights) {
+      this.viewers.delete(ws);
+      this.send(
+        ws,
+        frameText("relay error", ["revoked", "Your access to this server's console was removed"]),
+      );
+      try {
+        ws.close(CLOSE.REVOKED, "access revoked");
+      } catch {
+        // closed already
+      }
+      return undefined;
+    }
+    Object.assign(v, rights, { k: now });
+    ws.serializeAttachment(v);
+    this.viewers.set(ws, v);
+    return v;
+  }
+
+  /**
+   * The viewer with rights no older than LIMITS.recheckMs (read again if they are); undefined when
+   * they were revoked, and the socket is then closed. A failed read throws.
+   */
+  private async freshViewer(ws: WebSocket, v: Viewer, now: number): Promise<Viewer | undefined> {
+    if (now - (v.k ?? v.c) < LIMITS.recheckMs) return v;
+    return this.applyRights(ws, v, (await this.currentRights([v.u])).get(v.u), now);
   }
 
   private actor(v: Viewer) {
@@ -368,7 +414,22 @@ export class ConsoleRelay extends DurableObject<Bindings> {
     const v = this.viewer(ws);
     if (!v) return;
     const text = typeof message === "string" ? message : new TextDecoder().decode(message);
-    const req: ViewerRequest = viewerRequest(text, v);
+    let req: ViewerRequest = viewerRequest(text, v);
+    if (req.kind === "command" || req.kind === "power") {
+      // An action is checked against the rights the viewer holds now, not at the upgrade.
+      let fresh: Viewer | undefined;
+      try {
+        fresh = await this.freshViewer(ws, v, Date.now());
+      } catch (err) {
+        this.deps.log("warn", "console rights not read", { error: errorText(err) });
+        return this.send(
+          ws,
+          frameText("relay error", ["unavailable", "Could not check your access; try again"]),
+        );
+      }
+      if (!fresh) return;
+      req = viewerRequest(text, fresh);
+    }
     if (req.kind === "refused") return this.send(ws, frameText("relay error", [req.code, req.message]));
     if (req.kind === "logs") {
       for (const line of this.history) this.send(ws, frameText("console output", [line]));
@@ -430,10 +491,29 @@ export class ConsoleRelay extends DurableObject<Bindings> {
   /** The watchdog: Wings back for viewers that outlived an eviction; nothing held once none are left. */
   override async alarm(): Promise<void> {
     if (!this.present()) return this.closeWings();
+    await this.recheckViewers();
+    if (!this.present()) return this.closeWings();
     await this.ensureWings(false).catch((err: unknown) =>
       this.deps.log("warn", "console reconnect failed", { error: errorText(err) }),
     );
     await this.ctx.storage.setAlarm(Date.now() + LIMITS.watchdogMs);
+  }
+
+  /** Every viewer's rights read again in one query (what they see follows); the revoked are closed. */
+  private async recheckViewers(): Promise<void> {
+    const now = Date.now();
+    const open = this.openViewers().flatMap((ws) => {
+      const v = this.viewer(ws);
+      return v ? [{ ws, v }] : [];
+    });
+    if (open.length === 0) return;
+    let rights: Map<string, Pick<Viewer, "r" | "p">>;
+    try {
+      rights = await this.currentRights([...new Set(open.map((o) => o.v.u))]);
+    } catch (err) {
+      return this.deps.log("warn", "console rights not read", { error: errorText(err) });
+    }
+    for (const { ws, v } of open) this.applyRights(ws, v, rights.get(v.u), now);
   }
 
   /** For tests: the number of viewers and whether the Wings socket is open. */

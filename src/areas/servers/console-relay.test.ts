@@ -21,7 +21,7 @@ import { eventually, testDb } from "../../../test/helpers.ts";
 import { connect } from "../../../test/realtime-client.ts";
 import { createAdmin, createTestUser, type TestUser } from "../../../test/users.ts";
 import { createApp } from "../../app.ts";
-import { auditLogs } from "../../platform/db/schema/index.ts";
+import { auditLogs, serverSubusers, users } from "../../platform/db/schema/index.ts";
 import type { ConsoleRelay } from "./console-relay.do.ts";
 
 beforeAll(allowManyClientRequests);
@@ -287,6 +287,65 @@ describe("console relay", () => {
     o.close();
     w.close();
     await eventually(async () => ((await openWings(s.uuid)).length === 0 ? true : undefined));
+  });
+
+  it("re-reads rights after the upgrade: a lost permission stops actions, a removed subuser or disabled user is closed", async () => {
+    const owner = await createTestUser();
+    const op = await createTestUser();
+    const watcher = await createTestUser();
+    const leaver = await createTestUser();
+    const s = await seedServer(owner, [
+      [op, ["websocket.connect", "control.console"]],
+      [watcher, ["websocket.connect"]],
+      [leaver, ["websocket.connect"]],
+    ]);
+    const o = await open(owner, s);
+    const vOp = await open(op, s);
+    const vWatcher = await open(watcher, s);
+    const vLeaver = await open(leaver, s);
+    await vLeaver.next((f) => f.event === "auth success");
+    o.send("set state", "start");
+    await vOp.next(status("running"));
+    vOp.send("send command", "before the change");
+    await o.next(line("> before the change"));
+
+    // The panel takes control.console from op (the sync mirrors it): after a few seconds, op's
+    // next command is checked against the database, not against the rights of the upgrade.
+    const db = testDb();
+    await db
+      .update(serverSubusers)
+      .set({ permissions: ["websocket.connect"] })
+      .where(and(eq(serverSubusers.serverId, s.id), eq(serverSubusers.userId, op.user.id)));
+    await new Promise((r) => setTimeout(r, 5_200));
+    const at = vOp.frames.length;
+    vOp.send("send command", "after the change");
+    expect((await vOp.next(refusal("forbidden"), at)).args[1]).toContain("control.console");
+
+    // A subuser removed and a user disabled: the watchdog reads every viewer again and closes them.
+    await db
+      .delete(serverSubusers)
+      .where(and(eq(serverSubusers.serverId, s.id), eq(serverSubusers.userId, watcher.user.id)));
+    await db.update(users).set({ isActive: false }).where(eq(users.id, leaver.user.id));
+    expect(await runDurableObjectAlarm(relay(s.id))).toBe(true);
+    for (const v of [vWatcher, vLeaver]) {
+      await v.next(refusal("revoked"));
+      await eventually(async () => (v.closed ? true : undefined));
+      expect(v.closed?.code).toBe(4403);
+    }
+    expect(o.closed).toBeUndefined();
+    expect(vOp.closed).toBeUndefined();
+    await wingsOp({ op: "event", server: s.uuid, event: "console output", args: ["only for the rest"] });
+    await o.next(line("only for the rest"));
+    await vOp.next(line("only for the rest"));
+    expect(vWatcher.frames.some((f) => f.args[0] === "only for the rest")).toBe(false);
+    expect(await consoleOf(s.panelId)).not.toContain("> after the change");
+    const closes = await eventually(async () => {
+      const rows = (await auditOf(s.id)).filter((r) => r.action === "server.console.close");
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(closes.map((r) => r.actorId).sort()).toEqual([watcher.user.id, leaver.user.id].sort());
+    o.close();
+    vOp.close();
   });
 
   it("refuses strangers, missing permissions, bad and reused tickets before any upgrade", async () => {

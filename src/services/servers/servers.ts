@@ -4,7 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../platform/db/client.ts";
 import type { Deps } from "../../platform/deps.ts";
-import type { Principal } from "../../platform/principal.ts";
+import { isAdminUser, type Principal } from "../../platform/principal.ts";
 import { connectionFrom, PANEL_SETTING_KEYS, type PanelConnection } from "../panel/connection.ts";
 import { settingsFromRows, settingsQuery } from "../settings/settings.ts";
 import type { LiveEntry } from "./live-state.ts";
@@ -47,15 +47,11 @@ function accessQuery(db: Database, userId: string, server: string) {
     limit 1`);
 }
 
-function accessOf(
-  principal: Principal & { kind: "user" },
-  row: AccessRow | undefined,
-): ServerAccess | undefined {
+function accessOf(userId: string, isAdmin: boolean, row: AccessRow | undefined): ServerAccess | undefined {
   if (!row) return undefined;
-  const userId = principal.user.id;
   const base = { serverId: row.id, uuid: row.uuid };
   if (row.ownerId === userId) return { ...base, role: "owner", permissions: ["*"] };
-  if (principal.isAdmin) return { ...base, role: "admin", permissions: ["*"] };
+  if (isAdmin) return { ...base, role: "admin", permissions: ["*"] };
   if (row.permissions) return { ...base, role: "subuser", permissions: row.permissions };
   return undefined;
 }
@@ -71,7 +67,40 @@ export async function serverAccess(
 ): Promise<ServerAccess | undefined> {
   if (principal.kind !== "user") return undefined;
   const res = await accessQuery(db, principal.user.id, server);
-  return accessOf(principal, res.rows[0]);
+  return accessOf(principal.user.id, principal.isAdmin, res.rows[0]);
+}
+
+/**
+ * Several users' access to one server (by our id) in ONE query: the users who may still act there
+ * (active, and owner, admin or subuser of a live server). Those missing from the map may not.
+ * For long-lived connections that re-check their viewers (the console relay).
+ */
+export async function accessesTo(
+  db: Database,
+  serverId: string,
+  userIds: readonly string[],
+): Promise<Map<string, ServerAccess>> {
+  const out = new Map<string, ServerAccess>();
+  if (userIds.length === 0) return out;
+  const res = await db.execute<
+    AccessRow & { userId: string; isActive: boolean; isSystemAdmin: boolean; roles: string[] | null }
+  >(sql`
+    select s.id, s.uuid, s."ownerId", su.permissions,
+           u.id as "userId", u."isActive", u."isSystemAdmin", u.roles
+    from users u
+    join servers s on s.id = ${serverId} and s."deletedAt" is null
+    left join server_subusers su on su."serverId" = s.id and su."userId" = u.id
+    where u.id in (${sql.join(
+      userIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`);
+  for (const row of res.rows) {
+    if (!row.isActive) continue;
+    const isAdmin = isAdminUser({ isSystemAdmin: row.isSystemAdmin, roles: row.roles ?? [] });
+    const access = accessOf(row.userId, isAdmin, row);
+    if (access) out.set(row.userId, access);
+  }
+  return out;
 }
 
 /** How long an isolate reuses a door decision (see docs/servers.md "What it costs"). */
@@ -111,7 +140,7 @@ async function doorOf(
   [res, rows]: readonly [Awaited<ReturnType<typeof accessQuery>>, Awaited<ReturnType<typeof settingsQuery>>],
 ): Promise<Door> {
   return {
-    access: accessOf(principal, res.rows[0]),
+    access: accessOf(principal.user.id, principal.isAdmin, res.rows[0]),
     conn: connectionFrom(deps, await settingsFromRows(deps, rows)),
   };
 }
