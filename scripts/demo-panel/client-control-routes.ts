@@ -80,7 +80,9 @@ function signedUrl(c: RouteContext, s: Server, path: string, claims: Record<stri
   const sig = createHmac("sha256", node?.uuid ?? "node")
     .update(body)
     .digest("base64url");
-  const base = `${node?.scheme ?? "https"}://${node?.fqdn ?? "node.test"}:${node?.daemonListen ?? 8080}`;
+  // Departure: the fake Wings serves the links on the demo panel itself (wings-transfers.ts), as
+  // it does the websocket; a real panel points at `scheme://fqdn:daemonListen` of the node.
+  const base = c.url.origin;
   return reply({ object: "signed_url", attributes: { url: `${base}${path}?token=${body}.${sig}` } });
 }
 

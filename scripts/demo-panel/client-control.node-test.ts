@@ -1,6 +1,7 @@
 // The demo panel's server-control routes on their own (node --test): keys, the state conflicts,
 // power and console, files, backups with their throttle and limit, startup variable flags.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Server } from "./model.ts";
 import { type DemoPanel, startDemoPanel } from "./server.ts";
@@ -119,6 +120,100 @@ describe("files", () => {
     assert.match(read.headers.get("content-type") ?? "", /text\/plain/);
     assert.equal((await call(s, "/files/list?directory=/plugins/new")).json.data.length, 1);
     assert.equal((await call(s, "/files/contents?file=/missing")).status, 404);
+  });
+});
+
+describe("signed links (the fake Wings)", () => {
+  const link = async (s: Server, path: string) => {
+    const r = await call(s, path);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.object, "signed_url");
+    return new URL(r.json.attributes.url as string);
+  };
+
+  it("a download link works once; tampered or expired is Wings' 500, reused or unknown 404", async () => {
+    const s = server();
+    const url = await link(s, "/files/download?file=/eula.txt");
+    assert.equal(url.origin, panel.url);
+    const got = await fetch(url);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get("content-type"), "application/octet-stream");
+    assert.equal(got.headers.get("content-disposition"), 'attachment; filename="eula.txt"');
+    assert.equal(await got.text(), "eula=true\n");
+    const again = await fetch(url);
+    assert.equal(again.status, 404);
+    assert.match(await again.text(), /not found on this server/);
+
+    const fresh = await link(s, "/files/download?file=/eula.txt");
+    const token = fresh.searchParams.get("token") ?? "";
+    const [h, p, sig] = token.split(".");
+    const claims = JSON.parse(Buffer.from(p ?? "", "base64url").toString("utf8"));
+    const forged = Buffer.from(JSON.stringify({ ...claims, file_path: "/server.properties" })).toString(
+      "base64url",
+    );
+    fresh.searchParams.set("token", `${h}.${forged}.${sig}`);
+    const tampered = await fetch(fresh);
+    assert.equal(tampered.status, 500);
+    assert.match(((await tampered.json()) as { request_id: string }).request_id, /^[0-9a-f-]{36}$/);
+    assert.equal((await fetch(`${panel.url}/download/file?token=nope`)).status, 500);
+    // Signed right, but past its `exp`.
+    const secret = panel.data.tables.nodes.get(s.nodeId)?.uuid ?? "node";
+    const stale = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 })).toString(
+      "base64url",
+    );
+    const staleSig = createHmac("sha256", secret).update(`${h}.${stale}`).digest("base64url");
+    fresh.searchParams.set("token", `${h}.${stale}.${staleSig}`);
+    assert.equal((await fetch(fresh)).status, 500);
+  });
+
+  it("an upload link writes multipart `files` under ?directory=, once, within the node's limit", async () => {
+    const s = server();
+    const url = await link(s, "/files/upload");
+    url.searchParams.set("directory", "/plugins");
+    const form = new FormData();
+    form.append("files", new File(["name: demo\n"], "demo.yml"));
+    const up = await fetch(url, { method: "POST", body: form });
+    assert.equal(up.status, 204, await up.text());
+    assert.equal((await call(s, "/files/contents?file=/plugins/demo.yml")).text, "name: demo\n");
+    assert.equal((await fetch(url, { method: "POST", body: form })).status, 404);
+
+    const empty = await link(s, "/files/upload");
+    const none = await fetch(empty, { method: "POST", body: new FormData() });
+    assert.equal(none.status, 400);
+
+    const node = panel.data.tables.nodes.get(s.nodeId);
+    assert.ok(node);
+    const before = node.uploadSize;
+    node.uploadSize = 1;
+    try {
+      const big = new FormData();
+      big.append("files", new File(["x".repeat(1024 * 1024 + 1)], "big.bin"));
+      const tooBig = await fetch(await link(s, "/files/upload"), { method: "POST", body: big });
+      assert.equal(tooBig.status, 400);
+      assert.match(
+        ((await tooBig.json()) as { error: string }).error,
+        /larger than the maximum file upload size of 1 MB/,
+      );
+    } finally {
+      node.uploadSize = before;
+    }
+  });
+
+  it("a backup download link serves the completed backup's archive", async () => {
+    const s = server({ backupLimit: 5 });
+    const made = await call(s, "/backups", { method: "POST", body: { name: "for download" } });
+    assert.equal(made.status, 200);
+    await new Promise((r) => setTimeout(r, 60));
+    const url = await link(s, `/backups/${made.json.attributes.uuid}/download`);
+    const got = await fetch(url);
+    assert.equal(got.status, 200);
+    assert.equal(
+      got.headers.get("content-disposition"),
+      `attachment; filename="${made.json.attributes.uuid}.tar.gz"`,
+    );
+    const bytes = Buffer.from(await got.arrayBuffer());
+    assert.equal(bytes[0], 0x1f); // gzip
+    assert.equal(bytes[1], 0x8b);
   });
 });
 

@@ -24,6 +24,7 @@ import type { MutablePanelData } from "./recreate.ts";
 import { matchRoute } from "./routes.ts";
 import { type RuntimeTiming, ServerRuntimes } from "./server-runtime.ts";
 import { FakeWings } from "./wings.ts";
+import { WingsTransfers } from "./wings-transfers.ts";
 
 /** One request as the panel received it (a test checks what reached the panel). */
 export interface LoggedRequest {
@@ -59,6 +60,7 @@ export function createPipeline(cfg: PipelineConfig) {
   const timers = new Set<NodeJS.Timeout>();
   const runtime = new ServerRuntimes(data, cfg.runtimeTiming);
   const wings = new FakeWings(data, runtime, clientOwner, cfg.websocketTokenSeconds);
+  const transfers = new WingsTransfers(data, runtime);
   let requests: LoggedRequest[] = [];
   let stats = emptyStats();
   const hooks: AdminHooks = {
@@ -213,5 +215,5 @@ export function createPipeline(cfg: PipelineConfig) {
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
-  return { handle, hooks, faults, runtime, wings, stopTimers };
+  return { handle, hooks, faults, runtime, wings, transfers, stopTimers };
 }

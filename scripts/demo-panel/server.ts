@@ -72,10 +72,14 @@ export async function startDemoPanel(opts: DemoPanelOptions = {}): Promise<DemoP
     websocketTokenSeconds: opts.websocketTokenSeconds,
   });
   const server = createServer((req, res) => {
-    pipeline.handle(req, res).catch((e: unknown) => {
-      console.error("demo panel: request failed", e);
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    // The fake Wings' signed links first (they carry their own token), then the panel.
+    pipeline.transfers
+      .handle(req, res)
+      .then((served) => (served ? undefined : pipeline.handle(req, res)))
+      .catch((e: unknown) => {
+        console.error("demo panel: request failed", e);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

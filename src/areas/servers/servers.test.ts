@@ -86,6 +86,21 @@ describe("a customer's server through the backend", () => {
     const link = await api<Data<{ url: string }>>(at(`/backups/${backup}/download`), as);
     expect(link.res.status, link.text).toBe(200);
     expect(link.body.data.url).toMatch(/^https?:\/\/[^/]+\/download\/backup\?token=[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The customer follows the link to Wings (the demo panel's fake): the archive, once.
+    const archive = await fetch(link.body.data.url);
+    expect(archive.status).toBe(200);
+    expect(archive.headers.get("content-disposition")).toContain(`${backup}.tar.gz`);
+    await archive.arrayBuffer();
+    expect((await fetch(link.body.data.url)).status).toBe(404);
+    // An upload through a signed link lands in the server's files, readable through us.
+    const upload = await api<Data<{ url: string }>>(at("/files/upload"), as);
+    expect(upload.res.status, upload.text).toBe(200);
+    const form = new FormData();
+    form.append("files", new File(["uploaded: yes\n"], "upload.yml"));
+    const sent = await fetch(`${upload.body.data.url}&directory=/plugins`, { method: "POST", body: form });
+    expect(sent.status, await sent.text()).toBe(204);
+    const uploaded = await api<Data<{ content: string }>>(at("/files/contents?file=/plugins/upload.yml"), as);
+    expect(uploaded.body.data.content).toBe("uploaded: yes\n");
     const list = await api<Data<{ backups: { uuid: string; name: string }[]; backupCount: number }>>(
       at("/backups"),
       as,
