@@ -31,7 +31,9 @@ const SWEEP_LIMIT = 500;
 const REFRESH_BATCH = LIST_CHUNK;
 const DELIVER_BATCH = LIST_CHUNK;
 const CONCURRENCY = 10;
+/** Rounds a failed delivery goes again inside the refresh chain (a failed refresh: until expiry). */
 const MAX_ROUNDS = 3;
+const RETRY_DELAY_SECONDS = 20;
 
 export async function refreshMode(deps: Pick<JobDeps, "db" | "config">): Promise<"server" | "broker"> {
   const s = await readSettings(deps, ["hytale_session_refresh_mode"]);
@@ -122,9 +124,9 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
 
 /**
  * Refreshes each still-due session (compare-and-swap), then delivers the whole batch at once: one
- * panel list read per ≤ 100 servers and a PATCH each (deliverSessions). What failed — a refresh
- * or a delivery — goes round again through the queue; a delivery still failing after the last
- * round is handed to `hytale.session-deliver` (queue retries), and the sweep re-queues after that.
+ * panel list read per ≤ 100 servers and a PATCH each (deliverSessions). A failed refresh goes
+ * round again every 20 s until it works or the session expires; a failed delivery goes round
+ * again MAX_ROUNDS times, then to `hytale.session-deliver` (queue retries), then the sweep.
  */
 export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<void> {
   const p = payload as { sessionIds?: string[]; round?: number };
@@ -135,7 +137,9 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
     .select()
     .from(t)
     .where(and(inArray(t.id, p.sessionIds), isNull(t.endedAt)));
-  const again = new Set<string>();
+  // Refreshes that failed: retried while the session lives (the next sweep no longer selects an
+  // expired session, so dropping one after a few rounds would lose it).
+  const refreshAgain: string[] = [];
   const toDeliver: HytaleGameSession[] = [];
   await pool(rows, CONCURRENCY, async (row) => {
     const due = row.expiresAt.getTime() < now + SESSION_REFRESH_WINDOW_MS;
@@ -153,7 +157,9 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
         return;
       }
       deps.log("warn", "hytale session refresh failed", { error: err, sessionId: row.id });
-      again.add(row.id);
+      if (row.expiresAt.getTime() > deps.now().getTime() + RETRY_DELAY_SECONDS * 1000)
+        refreshAgain.push(row.id);
+      else deps.log("error", "hytale session expired before its refresh succeeded", { sessionId: row.id });
     }
   });
   const undeliveredNow: string[] = [];
@@ -167,15 +173,19 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
       for (const r of toDeliver) undeliveredNow.push(r.id);
     }
   }
-  for (const id of undeliveredNow) again.add(id);
+  // Deliveries that failed go round again MAX_ROUNDS times (the tokens are safe in the row), then
+  // to hytale.session-deliver (queue retries), then to the sweep.
   const round = (p.round ?? 0) + 1;
-  if (again.size && round <= MAX_ROUNDS) {
+  const deliverAgain = round <= MAX_ROUNDS ? undeliveredNow : [];
+  const again = [...refreshAgain, ...deliverAgain];
+  if (again.length) {
     await deps.enqueue(
       "hytale.session-refresh",
-      { sessionIds: [...again], round },
-      { id: `${deps.message.id}:retry:${round}`, delaySeconds: 20 },
+      { sessionIds: again, round },
+      { id: `${deps.message.id}:retry:${round}`, delaySeconds: RETRY_DELAY_SECONDS },
     );
-  } else if (undeliveredNow.length) {
+  }
+  if (round > MAX_ROUNDS && undeliveredNow.length) {
     await deps.enqueue(
       "hytale.session-deliver",
       { sessionIds: undeliveredNow },

@@ -469,6 +469,35 @@ describe("broker-mode delivery of a batch", () => {
   });
 });
 
+describe("broker-mode refresh retries", () => {
+  it("keeps retrying a failing refresh until it works while the session lives (not 3 rounds, then lost)", async () => {
+    const { member, sub, server } = await memberWithServer();
+    const created = await api(NEW, { token: member.token, body: { server_id: server.id } });
+    const id = String(created.body.session_id);
+    await testDb()
+      .update(hytaleGameSessions)
+      .set({ expiresAt: new Date(Date.now() + 120_000) })
+      .where(eq(hytaleGameSessions.id, id));
+    const before = await sessionRow(id);
+    // The peer fails the next five refreshes: more rounds than the old cap of three.
+    await sessionsFake("/__fail", { sub, op: "refresh", status: 503, times: 5 });
+    let payload: unknown = { sessionIds: [id] };
+    for (let round = 1; round <= 5; round++) {
+      const sent = await runJob("hytale.session-refresh", payload);
+      expect(sent, `round ${round} is re-queued`).toHaveLength(1);
+      expect(sent[0]?.type).toBe("hytale.session-refresh");
+      payload = sent[0]?.payload;
+    }
+    expect((await sessionRow(id))?.sessionToken).toBe(before?.sessionToken);
+    expect(await runJob("hytale.session-refresh", payload)).toEqual([]);
+    const after = await sessionRow(id);
+    expect(after?.lastRefreshedAt).toBeInstanceOf(Date);
+    expect(after?.deliveryStatus).toBe("delivered");
+    const { sessionToken } = await openSession(hytaleJobDeps("x").config, after as NonNullable<typeof after>);
+    expect((await panelEnvironment(server.panelId))[SESSION_VAR]).toBe(sessionToken);
+  });
+});
+
 describe("sessions end when their server does", () => {
   it("a server the sync tombstoned (deleted on the panel) has its session deleted upstream and here", async () => {
     const { member, sub, server } = await memberWithServer();
