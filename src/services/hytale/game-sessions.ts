@@ -334,7 +334,8 @@ export type BatchOutcome = DeliveryResult | { status: "error"; error: unknown };
  * A batch's deliveries: the servers read with one list request per ≤ 100 (readPanelServers),
  * then one PATCH each (pooled). A server the list does not return is refused ("the panel does
  * not have this server"); a target without a uuid but with a panel id takes the item read. A
- * failed list read fails every delivery of its chunk (the caller retries them).
+ * failed list read fails every delivery of its chunk (the caller retries them); a rate limit
+ * (an error with Retry-After: the panel's 429 or our budget) fails the rest of the batch unsent.
  */
 export async function deliverTokensMany(
   deps: DeliveryDeps,
@@ -351,8 +352,18 @@ export async function deliverTokensMany(
       out[i] = { status: "refused", error: "the server is not on the panel" };
   });
   const servers = new Map<number, PanelServer>();
+  // Once the panel (or our budget) says "wait", the rest of the batch waits too: firing the
+  // remaining requests into a closed window only collects 429s.
+  let halted: unknown;
+  const halt = (error: unknown) => {
+    if (error instanceof AppError && error.headers["Retry-After"]) halted ??= error;
+  };
   for (let c = 0; c < byUuid.length; c += LIST_CHUNK) {
     const idx = byUuid.slice(c, c + LIST_CHUNK);
+    if (halted) {
+      for (const i of idx) out[i] = { status: "error", error: halted };
+      continue;
+    }
     try {
       const found = await readPanelServers(
         deps,
@@ -365,6 +376,7 @@ export async function deliverTokensMany(
         else out[i] = { status: "refused", error: "the panel does not have this server" };
       }
     } catch (error) {
+      halt(error);
       for (const i of idx) out[i] = { status: "error", error };
     }
   }
@@ -372,10 +384,15 @@ export async function deliverTokensMany(
   await pool(todo, concurrency, async (i) => {
     const it = items[i];
     if (!it) return;
+    if (halted) {
+      out[i] = { status: "error", error: halted };
+      return;
+    }
     try {
       const server = servers.get(i) ?? (await readPanelServer(deps, ctx, it.target.pterodactylId ?? 0));
       out[i] = await writeTokens(deps, ctx, server, it.values);
     } catch (error) {
+      halt(error);
       out[i] = { status: "error", error };
     }
   });
