@@ -204,6 +204,51 @@ describe("demo panel over HTTP", () => {
     assert.ok(emails.length > 1, `expected a substring trap, got ${emails.join(", ")}`);
   });
 
+  it("reads filter[uuid] as Spatie does: comma = OR of partial matches, paginated, with includes", async () => {
+    const [a, b, c] = [...panel.data.tables.servers.values()].slice(10, 13);
+    assert.ok(a && b && c);
+    // Two whole uuids (one upper-cased) and a fragment of a third.
+    const filter = [a.uuid, b.uuid.toUpperCase(), c.uuid.slice(9, 23)].join(",");
+    const { res, body } = await get(
+      panel,
+      `/api/application/servers?filter[uuid]=${encodeURIComponent(filter)}&include=variables&per_page=2`,
+    );
+    assert.equal(res.status, 200);
+    const page = asPage(body);
+    assert.equal(page.meta.pagination.total, 3);
+    assert.equal(page.meta.pagination.total_pages, 2);
+    assert.equal(page.data.length, 2);
+    const second = asPage(
+      (
+        await get(
+          panel,
+          `/api/application/servers?filter[uuid]=${encodeURIComponent(filter)}&include=variables&per_page=2&page=2`,
+        )
+      ).body,
+    );
+    const uuids = [...page.data, ...second.data].map((r) => String(r.attributes.uuid));
+    assert.deepEqual(uuids.sort(), [a.uuid, b.uuid, c.uuid].sort());
+    // include=variables works on the list as on the item: every egg variable with the server's value.
+    for (const row of page.data) {
+      const vars = row.attributes.relationships?.variables;
+      assert.equal(vars?.object, "list");
+      const server = panel.data.server(row.attributes.id);
+      const eggVars = panel.data.indexes.variablesByEgg.get(server.eggId) ?? [];
+      assert.equal(vars?.data.length, eggVars.length);
+      assert.ok(vars?.data.every((v) => v.object === "server_variable" && "server_value" in v.attributes));
+    }
+    // A whole uuid matches only itself; an unknown one matches nothing.
+    const one = asPage((await get(panel, `/api/application/servers?filter[uuid]=${a.uuid}`)).body);
+    assert.deepEqual(
+      one.data.map((r) => r.attributes.uuid),
+      [a.uuid],
+    );
+    const none = asPage(
+      (await get(panel, `/api/application/servers?filter[uuid]=${crypto.randomUUID()}`)).body,
+    );
+    assert.equal(none.data.length, 0);
+  });
+
   it("stores startup environment and reads it back", async () => {
     const server = [...panel.data.tables.servers.values()].find((s) => s.eggId === 1);
     assert.ok(server);

@@ -245,6 +245,11 @@ export async function startFakeHytaleSessions(opts: FakeHytaleSessionsOptions) {
     stats: () => ({ ...stats }),
     /** Live sessions of an account (benches read it without HTTP). */
     liveCount: (sub: string) => live(sub).length,
+    /** Whether `sessionToken` is a session's current, unexpired token (a bench counts lost sessions). */
+    isCurrent: (sessionToken: string) => {
+      const s = byToken.get(sessionToken);
+      return s !== undefined && s.token === sessionToken && s.expiresAt > Date.now();
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

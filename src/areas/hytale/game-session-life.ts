@@ -6,12 +6,14 @@ import { and, eq, sql } from "drizzle-orm";
 import { type HytaleGameSession, hytaleGameSessions } from "../../platform/db/schema/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
+import { pool } from "../../platform/pool.ts";
 import type { Actor } from "../../platform/principal.ts";
 import {
   type DeliveryContext,
   type DeliveryResult,
   deleteUpstreamSession,
   deliverTokens,
+  deliverTokensMany,
   deliveryUpdate,
   openSession,
   refreshUpstreamSession,
@@ -56,10 +58,12 @@ export async function deliverSession(
   const tokens = await openSession(deps.config, row);
   let result: DeliveryResult | { status: "failed"; error: string };
   try {
-    result = await deliverTokens(deps, server, {
-      session: tokens.sessionToken,
-      identity: tokens.identityToken,
-    });
+    result = await deliverTokens(
+      deps,
+      server,
+      { session: tokens.sessionToken, identity: tokens.identityToken },
+      opts.ctx,
+    );
   } catch (err) {
     // A panel failure, or our own database/network failing mid-way: retried, never lost.
     if (err instanceof AppError && !err.retryable) throw err;
@@ -77,6 +81,74 @@ export async function deliverSession(
   if (result.status === "refused")
     deps.log("warn", "hytale session delivery refused", { sessionId: row.id, reason: result.error });
   return result;
+}
+
+/** The mirror rows of several servers in one query (tombstoned ones left out). */
+async function serversOf(deps: Pick<Deps, "db">, ids: string[]): Promise<Map<string, SessionServer>> {
+  const out = new Map<string, SessionServer>();
+  if (ids.length === 0) return out;
+  const r = await deps.db.execute<{ id: string; pterodactylId: number | null; uuid: string | null }>(sql`
+    select id, "pterodactylId", uuid from servers
+    where id in (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )}) and "deletedAt" is null`);
+  for (const row of r.rows) out.set(row.id, { id: row.id, pterodactylId: row.pterodactylId, uuid: row.uuid });
+  return out;
+}
+
+export type SessionDelivery = DeliveryResult | { status: "failed"; error: string };
+
+/**
+ * Delivers many rows' tokens at once (a refresh batch, a redelivery batch): their servers read
+ * with one panel list request per ≤ 100 (deliverTokensMany), one PATCH each, every outcome
+ * recorded on its row. A panel failure is recorded as `failed` and returned as such: the caller
+ * retries those rows through the queue (the row keeps its tokens, so nothing is lost).
+ */
+export async function deliverSessions(
+  deps: Deps,
+  rows: readonly HytaleGameSession[],
+  ctx: DeliveryContext,
+): Promise<Map<string, SessionDelivery>> {
+  const out = new Map<string, SessionDelivery>();
+  const withServer = rows.filter((r) => r.serverId !== null);
+  const servers = await serversOf(
+    deps,
+    withServer.map((r) => r.serverId as string),
+  );
+  const items: {
+    row: HytaleGameSession;
+    target: SessionServer;
+    values: { session: string; identity: string };
+  }[] = [];
+  for (const row of withServer) {
+    const target = servers.get(row.serverId as string);
+    if (!target) {
+      out.set(row.id, { status: "refused", error: "the server is gone" });
+      continue;
+    }
+    const tokens = await openSession(deps.config, row);
+    items.push({ row, target, values: { session: tokens.sessionToken, identity: tokens.identityToken } });
+  }
+  const results = await deliverTokensMany(deps, items, ctx);
+  items.forEach((it, i) => {
+    const r = results[i];
+    if (!r || r.status === "error") {
+      const err = r?.error;
+      if (err instanceof AppError && !err.retryable)
+        deps.log("error", "hytale session delivery failed", { error: err, sessionId: it.row.id });
+      out.set(it.row.id, {
+        status: "failed",
+        error: err instanceof AppError ? err.message : "delivery interrupted",
+      });
+    } else out.set(it.row.id, r);
+  });
+  await pool([...out], 10, async ([id, r]) => {
+    await deliveryUpdate(deps.db, id, deps.now(), r);
+    if (r.status === "refused")
+      deps.log("warn", "hytale session delivery refused", { sessionId: id, reason: r.error });
+  });
+  return out;
 }
 
 /**

@@ -5,21 +5,35 @@
 // redelivered message changes nothing twice. The 02:00 expiry cleanup is maintenance's.
 
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import { hytaleGameSessions } from "../../platform/db/schema/index.ts";
+import { type HytaleGameSession, hytaleGameSessions } from "../../platform/db/schema/index.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { CronJob, JobDeps, JobTable } from "../../platform/jobs.types.ts";
 import { pool } from "../../platform/pool.ts";
 import { SYSTEM_ACTOR } from "../../platform/principal.ts";
-import { deliveryContext, SESSION_REFRESH_WINDOW_MS } from "../../services/hytale/game-sessions.ts";
+import {
+  deliveryContext,
+  LIST_CHUNK,
+  SESSION_REFRESH_WINDOW_MS,
+} from "../../services/hytale/game-sessions.ts";
 import { announce } from "../../services/notifications/notify.jobs.ts";
 import { readSettings } from "../../services/settings/settings.ts";
-import { deleteEnded, deliverSession, endSession, refreshSession } from "./game-session-life.ts";
+import {
+  deleteEnded,
+  deliverSession,
+  deliverSessions,
+  endSession,
+  refreshSession,
+} from "./game-session-life.ts";
 
 export const SESSION_CRON_JOBS: CronJob[] = [{ type: "hytale.sessions-sweep", priority: "default" }];
 const SWEEP_LIMIT = 500;
-const REFRESH_BATCH = 50;
+/** Sessions per refresh message: one panel list read (≤ 100 servers) covers a message. */
+const REFRESH_BATCH = LIST_CHUNK;
+const DELIVER_BATCH = LIST_CHUNK;
 const CONCURRENCY = 10;
+/** Rounds a failed delivery goes again inside the refresh chain (a failed refresh: until expiry). */
 const MAX_ROUNDS = 3;
+const RETRY_DELAY_SECONDS = 20;
 
 export async function refreshMode(deps: Pick<JobDeps, "db" | "config">): Promise<"server" | "broker"> {
   const s = await readSettings(deps, ["hytale_session_refresh_mode"]);
@@ -69,11 +83,11 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
       ),
     )
     .limit(SWEEP_LIMIT);
-  for (const f of failed) {
+  for (let i = 0; i < failed.length; i += DELIVER_BATCH) {
     await deps.enqueue(
       "hytale.session-deliver",
-      { sessionId: f.id },
-      { id: `${deps.message.id}:deliver:${f.id}` },
+      { sessionIds: failed.slice(i, i + DELIVER_BATCH).map((f) => f.id) },
+      { id: `${deps.message.id}:deliver:${i / DELIVER_BATCH}` },
     );
   }
   // 4. Broker mode: the backend refreshes what is about to expire.
@@ -108,7 +122,12 @@ async function sweep(_payload: unknown, deps: JobDeps): Promise<void> {
   });
 }
 
-/** Refreshes each still-due session (compare-and-swap) and re-delivers it; failures re-queue. */
+/**
+ * Refreshes each still-due session (compare-and-swap), then delivers the whole batch at once: one
+ * panel list read per ≤ 100 servers and a PATCH each (deliverSessions). A failed refresh goes
+ * round again every 20 s until it works or the session expires; a failed delivery goes round
+ * again MAX_ROUNDS times, then to `hytale.session-deliver` (queue retries), then the sweep.
+ */
 export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<void> {
   const p = payload as { sessionIds?: string[]; round?: number };
   if (!Array.isArray(p?.sessionIds) || p.sessionIds.length === 0) return;
@@ -118,8 +137,10 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
     .select()
     .from(t)
     .where(and(inArray(t.id, p.sessionIds), isNull(t.endedAt)));
-  const again: string[] = [];
-  const ctx = await deliveryContext(deps);
+  // Refreshes that failed: retried while the session lives (the next sweep no longer selects an
+  // expired session, so dropping one after a few rounds would lose it).
+  const refreshAgain: string[] = [];
+  const toDeliver: HytaleGameSession[] = [];
   await pool(rows, CONCURRENCY, async (row) => {
     const due = row.expiresAt.getTime() < now + SESSION_REFRESH_WINDOW_MS;
     // Refreshed by an earlier round whose delivery failed: deliver only.
@@ -128,7 +149,7 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
     if (!due && !undelivered) return;
     try {
       const fresh = due ? await refreshSession(deps, row, SYSTEM_ACTOR) : row;
-      if (fresh.serverId) await deliverSession(deps, fresh, { ctx });
+      if (fresh.serverId && !fresh.endedAt) toDeliver.push(fresh);
     } catch (err) {
       if (err instanceof AppError && err.code === "NOT_FOUND") {
         // Hytale no longer knows it: it is over here too.
@@ -136,26 +157,75 @@ export async function refreshSessions(payload: unknown, deps: JobDeps): Promise<
         return;
       }
       deps.log("warn", "hytale session refresh failed", { error: err, sessionId: row.id });
-      again.push(row.id);
+      if (row.expiresAt.getTime() > deps.now().getTime() + RETRY_DELAY_SECONDS * 1000)
+        refreshAgain.push(row.id);
+      else deps.log("error", "hytale session expired before its refresh succeeded", { sessionId: row.id });
     }
   });
+  const undeliveredNow: string[] = [];
+  if (toDeliver.length > 0) {
+    try {
+      const results = await deliverSessions(deps, toDeliver, await deliveryContext(deps));
+      for (const [id, r] of results) if (r.status === "failed") undeliveredNow.push(id);
+    } catch (err) {
+      // Our own database failing mid-way: the rows are `pending`, delivered next round.
+      deps.log("warn", "hytale session delivery interrupted", { error: err, count: toDeliver.length });
+      for (const r of toDeliver) undeliveredNow.push(r.id);
+    }
+  }
+  // Deliveries that failed go round again MAX_ROUNDS times (the tokens are safe in the row), then
+  // to hytale.session-deliver (queue retries), then to the sweep.
   const round = (p.round ?? 0) + 1;
-  if (again.length && round <= MAX_ROUNDS) {
+  const deliverAgain = round <= MAX_ROUNDS ? undeliveredNow : [];
+  const again = [...refreshAgain, ...deliverAgain];
+  if (again.length) {
     await deps.enqueue(
       "hytale.session-refresh",
       { sessionIds: again, round },
-      { id: `${deps.message.id}:retry:${round}`, delaySeconds: 20 },
+      { id: `${deps.message.id}:retry:${round}`, delaySeconds: RETRY_DELAY_SECONDS },
+    );
+  }
+  if (round > MAX_ROUNDS && undeliveredNow.length) {
+    await deps.enqueue(
+      "hytale.session-deliver",
+      { sessionIds: undeliveredNow },
+      { id: `${deps.message.id}:deliver`, delaySeconds: 30 },
     );
   }
 }
 
+/**
+ * `{sessionId}` (one, after a route's delivery failed) or `{sessionIds}` (a batch: the sweep's
+ * re-queue, a refresh batch's last round). A panel failure throws, so the queue retries with
+ * backoff; a redelivered batch skips what was delivered meanwhile.
+ */
 async function deliver(payload: unknown, deps: JobDeps): Promise<void> {
-  const id = (payload as { sessionId?: string })?.sessionId;
+  const p = payload as { sessionId?: unknown; sessionIds?: unknown };
+  const t = hytaleGameSessions;
+  if (Array.isArray(p?.sessionIds)) {
+    const ids = p.sessionIds.filter((x): x is string => typeof x === "string").slice(0, DELIVER_BATCH);
+    if (ids.length === 0) return;
+    const rows = (
+      await deps.db
+        .select()
+        .from(t)
+        .where(and(inArray(t.id, ids), isNull(t.endedAt)))
+    ).filter((r) => r.deliveryStatus !== "delivered");
+    if (rows.length === 0) return;
+    const results = await deliverSessions(deps, rows, await deliveryContext(deps));
+    const failed = [...results.values()].filter((r) => r.status === "failed").length;
+    if (failed > 0)
+      throw new AppError("UPSTREAM_ERROR", `${failed} of ${rows.length} session deliveries failed`, {
+        retryable: true,
+      });
+    return;
+  }
+  const id = p?.sessionId;
   if (typeof id !== "string") return;
   const [row] = await deps.db
     .select()
-    .from(hytaleGameSessions)
-    .where(and(eq(hytaleGameSessions.id, id), isNull(hytaleGameSessions.endedAt)));
+    .from(t)
+    .where(and(eq(t.id, id), isNull(t.endedAt)));
   if (!row || row.deliveryStatus === "delivered") return;
   // A panel failure throws: the queue retries with backoff (the sweep re-queues after that).
   await deliverSession(deps, row, { rethrow: true });

@@ -4,8 +4,8 @@
 // re-delivers), delete retried after a peer failure, a tombstoned server's session ended upstream,
 // the status gauge and the 02:00 expiry cleanup through the scheduled handler.
 import { and, eq, sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
-import { eventually, jobMessage, testDb, testEnv } from "../../../test/helpers.ts";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { eventually, jobMessage, testDb, testEnv, uid } from "../../../test/helpers.ts";
 import {
   api,
   claimsOf,
@@ -13,6 +13,7 @@ import {
   hytaleJobDeps,
   IDENTITY_VAR,
   linkedAccount,
+  mutatePanel,
   panelEnvironment,
   SESSION_VAR,
   seedHytaleServer,
@@ -21,6 +22,10 @@ import {
 import { createAdmin, createTestUser } from "../../../test/users.ts";
 import { hytaleAuditLogs, hytaleGameSessions, jobRuns, servers } from "../../platform/db/schema/index.ts";
 import type { JobMessage } from "../../platform/jobs.types.ts";
+import { pool } from "../../platform/pool.ts";
+import { SYSTEM_ACTOR } from "../../platform/principal.ts";
+import { createUpstreamSession, openSession, sealSession } from "../../services/hytale/game-sessions.ts";
+import { grantStub } from "../../services/hytale/grant-client.ts";
 import { gameSessionJobs } from "./game-sessions.jobs.ts";
 
 const NEW = "/api/v1/hytale/oauth/game-session/new";
@@ -278,6 +283,218 @@ describe("refresh and delete", () => {
     expect(await sessionRow(String(created.body.session_id))).toBeUndefined();
     expect(await liveUpstream(sub)).toBe(0);
     expect((await events(member.user.id)).map((e) => e.eventType)).toContain("SESSION_DELETED");
+  });
+});
+
+/** What reached the Hytale demo panel since the log was cleared (its own request log). */
+async function panelRequests() {
+  const res = await fetch(`${inject("hytalePanelUrl")}/__requests`);
+  return (await res.json()) as { method: string; path: string; query: string }[];
+}
+
+describe("broker-mode delivery of a batch", () => {
+  it("reads the servers with one list request per 100 and PATCHes each once; partial matches are left alone", async () => {
+    const member = await createTestUser();
+    const { sub, profile } = await linkedAccount(member);
+    await sessionsFake("/__account", { sub, unlimited: true });
+    const accountId = member.user.id;
+    const N = 101;
+    // Servers of their own node (the Hytale panel's other allocations are the other tests').
+    const node = await mutatePanel<number>("addNode", 1, N + 20);
+    type Made = { id: number; uuid: string };
+    const add = (eggId: number) => mutatePanel<Made>("addServer", { ownerId: 1, eggId, nodeId: node });
+    const hidden: Made[] = [];
+    for (let i = 0; i < N; i++) hidden.push(await add(eggs.hidden));
+    const visible = await add(eggs.visible);
+    // A server whose uuid contains a requested one: `filter[uuid]` (a partial match) returns it too.
+    const decoy = await add(eggs.hidden);
+    const target = hidden[7] as Made;
+    await mutatePanel("setFields", "servers", decoy.id, { uuid: `${target.uuid}0` });
+    const decoyBefore = await panelEnvironment(decoy.id);
+    const missingUuid = crypto.randomUUID();
+    const onPanel = [...hidden, visible];
+    const mirror = [
+      ...onPanel.map((s) => ({ id: uid("srv"), uuid: s.uuid })),
+      { id: uid("srv"), uuid: missingUuid },
+    ];
+    await testDb()
+      .insert(servers)
+      .values(
+        mirror.map((m) => ({
+          id: m.id,
+          uuid: m.uuid,
+          name: `Batch ${m.id.slice(-6)}`,
+          status: "offline",
+          ownerId: accountId,
+        })),
+      );
+    // Live upstream sessions with under 5 minutes left in our rows (so the round refreshes them).
+    const deps = hytaleJobDeps("hytale.session-refresh");
+    const access = await grantStub(deps, accountId).access({
+      accountId,
+      actor: SYSTEM_ACTOR,
+      withToken: true,
+      minValidMs: 60_000,
+    });
+    if (!access.ok) throw new Error("no access token");
+    const sealed = await pool(mirror, 10, async () =>
+      sealSession(
+        deps.config,
+        accountId,
+        await createUpstreamSession(deps, access.accessToken ?? "", profile),
+      ),
+    );
+    const rows = await testDb()
+      .insert(hytaleGameSessions)
+      .values(
+        mirror.map((m, i) => ({
+          accountId,
+          profileUuid: profile,
+          serverId: m.id,
+          ...(sealed[i] as Awaited<ReturnType<typeof sealSession>>),
+          expiresAt: new Date(Date.now() + 120_000),
+          deliveryStatus: "delivered",
+        })),
+      )
+      .returning();
+    await fetch(`${inject("hytalePanelUrl")}/__requests`, { method: "DELETE" });
+    const sent = await runJob("hytale.session-refresh", { sessionIds: rows.map((r) => r.id) });
+    expect(sent, "nothing failed, so nothing is retried").toEqual([]);
+
+    const mine = new Set(onPanel.map((s) => s.uuid));
+    const log = await panelRequests();
+    const lists = log.filter(
+      (r) =>
+        r.method === "GET" &&
+        r.path === "/api/application/servers" &&
+        [...(new URLSearchParams(r.query).get("filter[uuid]")?.split(",") ?? [])].some(
+          (u) => mine.has(u) || u === missingUuid,
+        ),
+    );
+    // ceil(103 servers / 100) list reads, with the variables and 100 a page.
+    expect(lists).toHaveLength(Math.ceil(mirror.length / 100));
+    for (const l of lists) {
+      const q = new URLSearchParams(l.query);
+      expect(q.get("include")).toBe("variables");
+      expect(q.get("per_page")).toBe("100");
+    }
+    const requested = lists.flatMap(
+      (l) => new URLSearchParams(l.query).get("filter[uuid]")?.split(",") ?? [],
+    );
+    expect(new Set(requested)).toEqual(new Set(mirror.map((m) => m.uuid)));
+    const ids = new Set([...onPanel, decoy].map((s) => s.id));
+    const touching = log.filter((r) =>
+      ids.has(Number(/^\/api\/application\/servers\/(\d+)/.exec(r.path)?.[1])),
+    );
+    // No item reads: one PATCH per deliverable server (the visible egg is refused before it).
+    expect(touching.filter((r) => r.method === "GET")).toEqual([]);
+    const patched = touching.filter((r) => r.method === "PATCH").map((r) => r.path);
+    expect(patched.sort()).toEqual(hidden.map((s) => `/api/application/servers/${s.id}/startup`).sort());
+    // The decoy was returned by the partial match and ignored.
+    expect(await panelEnvironment(decoy.id)).toEqual(decoyBefore);
+
+    const after = new Map(
+      (
+        await testDb()
+          .select()
+          .from(hytaleGameSessions)
+          .where(
+            sql`id in (${sql.join(
+              rows.map((r) => sql`${r.id}`),
+              sql`, `,
+            )})`,
+          )
+      ).map((r) => [r.serverId, r]),
+    );
+    const status = (serverId: string) => after.get(serverId);
+    for (const m of mirror.slice(0, N)) {
+      expect(status(m.id)?.deliveryStatus).toBe("delivered");
+      expect(status(m.id)?.lastRefreshedAt).toBeInstanceOf(Date);
+    }
+    expect(status(mirror[N]?.id ?? "")).toMatchObject({ deliveryStatus: "refused" });
+    expect(status(mirror[N]?.id ?? "")?.deliveryError).toMatch(/visible or editable/);
+    expect(status(mirror[N + 1]?.id ?? "")).toMatchObject({
+      deliveryStatus: "refused",
+      deliveryError: "the panel does not have this server",
+    });
+    // The panel holds each server's own, refreshed tokens.
+    for (const i of [0, 7, N - 1]) {
+      const row = status(mirror[i]?.id ?? "");
+      if (!row) throw new Error("row missing");
+      const { sessionToken, identityToken } = await openSession(deps.config, row);
+      const env = await panelEnvironment((hidden[i] as Made).id);
+      expect(env[SESSION_VAR]).toBe(sessionToken);
+      expect(env[IDENTITY_VAR]).toBe(identityToken);
+    }
+  });
+
+  it("a failed list read fails the batch's deliveries, which go round again through the queue", async () => {
+    const { member, server } = await memberWithServer();
+    const created = await api(NEW, { token: member.token, body: { server_id: server.id } });
+    const id = String(created.body.session_id);
+    await testDb()
+      .update(hytaleGameSessions)
+      .set({ expiresAt: new Date(Date.now() + 120_000) })
+      .where(eq(hytaleGameSessions.id, id));
+    const before = String((await panelEnvironment(server.panelId))[SESSION_VAR]);
+    const faults = `${inject("hytalePanelUrl")}/__faults`;
+    await fetch(faults, {
+      method: "POST",
+      body: JSON.stringify({
+        path: "^/api/application/servers\\?",
+        method: "GET",
+        kind: "status",
+        status: 503,
+        times: 3,
+      }),
+    });
+    const sent = await runJob("hytale.session-refresh", { sessionIds: [id] });
+    const row = await sessionRow(id);
+    // Refreshed upstream (the row holds the new token), not delivered, and not lost.
+    expect(row?.lastRefreshedAt).toBeInstanceOf(Date);
+    expect(row?.deliveryStatus).toBe("failed");
+    expect(String((await panelEnvironment(server.panelId))[SESSION_VAR])).toBe(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      type: "hytale.session-refresh",
+      payload: { sessionIds: [id], round: 1 },
+    });
+    // The next round delivers only (no second refresh of a session no longer due).
+    await runJob("hytale.session-refresh", (sent[0] as JobMessage).payload);
+    const done = await sessionRow(id);
+    expect(done?.deliveryStatus).toBe("delivered");
+    expect(done?.sessionToken).toBe(row?.sessionToken);
+    const { sessionToken } = await openSession(hytaleJobDeps("x").config, done as NonNullable<typeof done>);
+    expect((await panelEnvironment(server.panelId))[SESSION_VAR]).toBe(sessionToken);
+  });
+});
+
+describe("broker-mode refresh retries", () => {
+  it("keeps retrying a failing refresh until it works while the session lives (not 3 rounds, then lost)", async () => {
+    const { member, sub, server } = await memberWithServer();
+    const created = await api(NEW, { token: member.token, body: { server_id: server.id } });
+    const id = String(created.body.session_id);
+    await testDb()
+      .update(hytaleGameSessions)
+      .set({ expiresAt: new Date(Date.now() + 120_000) })
+      .where(eq(hytaleGameSessions.id, id));
+    const before = await sessionRow(id);
+    // The peer fails the next five refreshes: more rounds than the old cap of three.
+    await sessionsFake("/__fail", { sub, op: "refresh", status: 503, times: 5 });
+    let payload: unknown = { sessionIds: [id] };
+    for (let round = 1; round <= 5; round++) {
+      const sent = await runJob("hytale.session-refresh", payload);
+      expect(sent, `round ${round} is re-queued`).toHaveLength(1);
+      expect(sent[0]?.type).toBe("hytale.session-refresh");
+      payload = sent[0]?.payload;
+    }
+    expect((await sessionRow(id))?.sessionToken).toBe(before?.sessionToken);
+    expect(await runJob("hytale.session-refresh", payload)).toEqual([]);
+    const after = await sessionRow(id);
+    expect(after?.lastRefreshedAt).toBeInstanceOf(Date);
+    expect(after?.deliveryStatus).toBe("delivered");
+    const { sessionToken } = await openSession(hytaleJobDeps("x").config, after as NonNullable<typeof after>);
+    expect((await panelEnvironment(server.panelId))[SESSION_VAR]).toBe(sessionToken);
   });
 });
 

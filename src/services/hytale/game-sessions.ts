@@ -9,6 +9,7 @@ import { type HytaleGameSession, hytaleGameSessions } from "../../platform/db/sc
 import type { Deps } from "../../platform/deps.ts";
 import type { Config } from "../../platform/env.ts";
 import { AppError } from "../../platform/errors.ts";
+import { pool } from "../../platform/pool.ts";
 import { decryptSecret, encryptSecret, keyRing } from "../../platform/secrets.ts";
 import { panelConnection } from "../panel/connection.ts";
 import { panelDeps, panelRequest } from "../panel/panel-client.ts";
@@ -185,6 +186,7 @@ interface PanelVariable {
 }
 interface PanelServer {
   id: number;
+  uuid: string;
   egg: number;
   container: { startup_command: string; image: string; environment: Record<string, unknown> };
   relationships?: { variables?: { data?: { attributes: PanelVariable }[] } };
@@ -247,37 +249,165 @@ async function eggRefusal(
   return verdict;
 }
 
+type DeliveryDeps = Pick<Deps, "db" | "config" | "fetch" | "stubs">;
+type TokenValues = { session: string; identity: string } | null;
+
+/** Servers per list read: `filter[uuid]` with this many uuids, `per_page` the same. */
+export const LIST_CHUNK = 100;
+
+/**
+ * Reads servers by uuid with ONE list request per ≤ 100 (`filter[uuid]=u1,u2,…` — Spatie splits
+ * the value on commas into an OR of partial matches — `include=variables`, `per_page=100`). The
+ * answer is matched by exact uuid: what a partial match adds is ignored, and a uuid missing from
+ * the answer is missing from the map. Further pages are read only when the partial matches
+ * overflow one page.
+ */
+export async function readPanelServers(
+  deps: DeliveryDeps,
+  ctx: DeliveryContext,
+  uuids: readonly string[],
+): Promise<Map<string, PanelServer>> {
+  const found = new Map<string, PanelServer>();
+  if (!ctx.conn) return found;
+  const pd = panelDeps(deps, ctx.conn);
+  const wanted = [...new Set(uuids.map((u) => u.toLowerCase()))];
+  for (let i = 0; i < wanted.length; i += LIST_CHUNK) {
+    const chunk = wanted.slice(i, i + LIST_CHUNK);
+    const want = new Set(chunk);
+    for (let page = 1; ; page++) {
+      const { body } = await panelRequest<{
+        data?: { attributes: PanelServer }[];
+        meta?: { pagination?: { total_pages?: number } };
+      }>(pd, "application", "/servers", {
+        query: { "filter[uuid]": chunk.join(","), include: "variables", per_page: LIST_CHUNK, page },
+      });
+      for (const d of body?.data ?? []) {
+        const uuid = String(d.attributes?.uuid ?? "").toLowerCase();
+        if (want.has(uuid)) found.set(uuid, d.attributes);
+      }
+      const pages = Number(body?.meta?.pagination?.total_pages ?? 1);
+      if (chunk.every((u) => found.has(u)) || page >= pages) break;
+    }
+  }
+  return found;
+}
+
+/** The item read: `GET /servers/{id}?include=variables`. */
+async function readPanelServer(deps: DeliveryDeps, ctx: DeliveryContext, id: number) {
+  if (!ctx.conn) throw new AppError("INTERNAL", "no panel connection");
+  const { body } = await panelRequest<{ attributes: PanelServer }>(
+    panelDeps(deps, ctx.conn),
+    "application",
+    `/servers/${id}`,
+    { query: { include: "variables" } },
+  );
+  return body.attributes;
+}
+
 /**
  * Writes the two tokens (or "" with `values: null`, only when a session is deliberately removed)
  * into the server's startup environment and compares what the panel saved. Throws a retryable
- * AppError when the panel fails; answers `refused` when the egg cannot safely hold them.
+ * AppError when the panel fails; answers `refused` when the egg cannot safely hold them. A server
+ * without a panel id is read from the list by uuid (one request instead of a lookup plus the item).
  */
 export async function deliverTokens(
-  deps: Pick<Deps, "db" | "config" | "fetch" | "stubs">,
+  deps: DeliveryDeps,
   target: DeliveryTarget,
-  values: { session: string; identity: string } | null,
+  values: TokenValues,
   context?: DeliveryContext,
 ): Promise<DeliveryResult> {
   const ctx = context ?? (await deliveryContext(deps));
+  if (!ctx.conn) return { status: "refused", error: "no panel is configured" };
+  let server: PanelServer | undefined;
+  if (target.pterodactylId !== null) server = await readPanelServer(deps, ctx, target.pterodactylId);
+  else if (target.uuid)
+    server = (await readPanelServers(deps, ctx, [target.uuid])).get(target.uuid.toLowerCase());
+  else return { status: "refused", error: "the server is not on the panel" };
+  if (!server) return { status: "refused", error: "the panel does not have this server" };
+  return writeTokens(deps, ctx, server, values);
+}
+
+/** One item of a batch delivery: the outcome, or what the panel (or we) threw. */
+export type BatchOutcome = DeliveryResult | { status: "error"; error: unknown };
+
+/**
+ * A batch's deliveries: the servers read with one list request per ≤ 100 (readPanelServers),
+ * then one PATCH each (pooled). A server the list does not return is refused ("the panel does
+ * not have this server"); a target without a uuid but with a panel id takes the item read. A
+ * failed list read fails every delivery of its chunk (the caller retries them); a rate limit
+ * (an error with Retry-After: the panel's 429 or our budget) fails the rest of the batch unsent.
+ */
+export async function deliverTokensMany(
+  deps: DeliveryDeps,
+  items: readonly { target: DeliveryTarget; values: TokenValues }[],
+  ctx: DeliveryContext,
+  concurrency = 10,
+): Promise<BatchOutcome[]> {
+  const out: BatchOutcome[] = new Array(items.length);
+  if (!ctx.conn) return items.map(() => ({ status: "refused", error: "no panel is configured" }));
+  const byUuid: number[] = [];
+  items.forEach((it, i) => {
+    if (it.target.uuid) byUuid.push(i);
+    else if (it.target.pterodactylId === null)
+      out[i] = { status: "refused", error: "the server is not on the panel" };
+  });
+  const servers = new Map<number, PanelServer>();
+  // Once the panel (or our budget) says "wait", the rest of the batch waits too: firing the
+  // remaining requests into a closed window only collects 429s.
+  let halted: unknown;
+  const halt = (error: unknown) => {
+    if (error instanceof AppError && error.headers["Retry-After"]) halted ??= error;
+  };
+  for (let c = 0; c < byUuid.length; c += LIST_CHUNK) {
+    const idx = byUuid.slice(c, c + LIST_CHUNK);
+    if (halted) {
+      for (const i of idx) out[i] = { status: "error", error: halted };
+      continue;
+    }
+    try {
+      const found = await readPanelServers(
+        deps,
+        ctx,
+        idx.map((i) => items[i]?.target.uuid ?? ""),
+      );
+      for (const i of idx) {
+        const s = found.get(String(items[i]?.target.uuid).toLowerCase());
+        if (s) servers.set(i, s);
+        else out[i] = { status: "refused", error: "the panel does not have this server" };
+      }
+    } catch (error) {
+      halt(error);
+      for (const i of idx) out[i] = { status: "error", error };
+    }
+  }
+  const todo = items.map((_, i) => i).filter((i) => out[i] === undefined);
+  await pool(todo, concurrency, async (i) => {
+    const it = items[i];
+    if (!it) return;
+    if (halted) {
+      out[i] = { status: "error", error: halted };
+      return;
+    }
+    try {
+      const server = servers.get(i) ?? (await readPanelServer(deps, ctx, it.target.pterodactylId ?? 0));
+      out[i] = await writeTokens(deps, ctx, server, it.values);
+    } catch (error) {
+      halt(error);
+      out[i] = { status: "error", error };
+    }
+  });
+  return out;
+}
+
+/** Egg check, then `PATCH /servers/{id}/startup` with everything the server had plus our two. */
+async function writeTokens(
+  deps: DeliveryDeps,
+  ctx: DeliveryContext,
+  server: PanelServer,
+  values: TokenValues,
+): Promise<DeliveryResult> {
   const { conn, names } = ctx;
   if (!conn) return { status: "refused", error: "no panel is configured" };
-  const pd = panelDeps(deps, conn);
-  let id = target.pterodactylId;
-  if (id === null) {
-    if (!target.uuid) return { status: "refused", error: "the server is not on the panel" };
-    const list = await panelRequest<{ data: { attributes: { id: number; uuid: string } }[] }>(
-      pd,
-      "application",
-      "/servers",
-      { query: { "filter[uuid]": target.uuid } },
-    );
-    id = list.body?.data?.find((d) => d.attributes.uuid === target.uuid)?.attributes.id ?? null;
-    if (id === null) return { status: "refused", error: "the panel does not have this server" };
-  }
-  const { body } = await panelRequest<{ attributes: PanelServer }>(pd, "application", `/servers/${id}`, {
-    query: { include: "variables" },
-  });
-  const server = body.attributes;
   const refusal = await eggRefusal(deps.db, server, ctx);
   if (refusal) return { status: "refused", error: refusal };
   // Every egg variable as the server has it now (the panel stores absent ones as ""), plus ours.
@@ -287,16 +417,21 @@ export async function deliverTokens(
   }
   environment[names.session] = values?.session ?? "";
   environment[names.identity] = values?.identity ?? "";
-  const saved = await panelRequest<{ attributes: PanelServer }>(pd, "application", `/servers/${id}/startup`, {
-    method: "PATCH",
-    body: {
-      startup: server.container.startup_command,
-      environment,
-      egg: server.egg,
-      image: server.container.image,
-      skip_scripts: false,
+  const saved = await panelRequest<{ attributes: PanelServer }>(
+    panelDeps(deps, conn),
+    "application",
+    `/servers/${server.id}/startup`,
+    {
+      method: "PATCH",
+      body: {
+        startup: server.container.startup_command,
+        environment,
+        egg: server.egg,
+        image: server.container.image,
+        skip_scripts: false,
+      },
     },
-  });
+  );
   const env = saved.body?.attributes?.container?.environment ?? {};
   const same = (k: string) =>
     (env[k] ?? "") === (environment[k] ?? "") || (env[k] === null && environment[k] === "");
