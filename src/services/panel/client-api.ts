@@ -8,21 +8,22 @@ import { sha256Hex } from "../../platform/crypto.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { BucketLimit } from "../rate-limit/bucket.ts";
 import type { PanelConnection } from "./connection.ts";
-import { type PanelDeps, panelHeaders } from "./panel-client.ts";
+import { type PanelDeps, panelHeaders, perMinuteBudget } from "./panel-client.ts";
 
 /** The panel's client API limit per user and minute (config/http.php, `rate_limit.client`). */
 export const CLIENT_REQUESTS_PER_MINUTE = 720;
 const TIMEOUT_MS = 15_000;
 
-/** The interactive share: what the client API allows minus what the sync may spend. */
+/**
+ * The interactive share: what the client API allows minus what the sync may spend, never more
+ * than that in any 60 s (perMinuteBudget). Customers' clicks and dashboards come in bursts: a
+ * quarter of the minute may go at once, three quarters are sustained.
+ */
 export function interactiveBudget(conn: PanelConnection): BucketLimit {
-  return {
-    capacity: Math.max(
-      1,
-      (conn.clientRequestsPerMinute ?? CLIENT_REQUESTS_PER_MINUTE) - conn.requestsPerMinute,
-    ),
-    periodMs: 60_000,
-  };
+  return perMinuteBudget(
+    (conn.clientRequestsPerMinute ?? CLIENT_REQUESTS_PER_MINUTE) - conn.requestsPerMinute,
+    0.25,
+  );
 }
 
 export interface ClientCall {

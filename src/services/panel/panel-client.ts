@@ -9,14 +9,27 @@ import type { BucketLimit } from "../rate-limit/bucket.ts";
 import type { PanelConnection } from "./connection.ts";
 import type { FractalList } from "./panel.types.ts";
 
-const budgetOf = (conn: PanelConnection): BucketLimit => ({
-  capacity: conn.requestsPerMinute,
-  periodMs: 60_000,
-});
+/**
+ * A budget that lets at most `perMinute` requests through in ANY 60 s. The panel counts requests
+ * in one-minute windows (Laravel's throttle), and a bucket holding a minute's worth that refills
+ * a minute's worth per minute admits up to twice that across a window's edge (a full bucket spent
+ * at the end of one window, a minute of refill in the next): the panel then answers 429s. Here the
+ * burst is `burstShare` of the minute, and what refills in 60 s is the rest, so burst + one
+ * minute of refill is exactly `perMinute`; the sustained rate is `perMinute − burst` a minute.
+ */
+export function perMinuteBudget(perMinute: number, burstShare: number): BucketLimit {
+  const limit = Math.max(1, Math.floor(perMinute));
+  if (limit === 1) return { capacity: 1, periodMs: 60_000 };
+  const burst = Math.min(limit - 1, Math.max(1, Math.floor(limit * burstShare)));
+  return { capacity: burst, periodMs: (burst * 60_000) / (limit - burst) };
+}
+
+/** The sync's budget: steady work, so a small burst (5 %) and 95 % of the limit sustained. */
+const budgetOf = (conn: PanelConnection): BucketLimit => perMinuteBudget(conn.requestsPerMinute, 0.05);
 const TIMEOUT_MS = 20_000;
 const ATTEMPTS = 3;
 /** Waits shorter than this happen inline; longer ones become a queue retry with that delay. */
-const MAX_INLINE_WAIT_MS = 5_000;
+const MAX_INLINE_WAIT_MS = 10_000;
 
 /** The seam's slice a panel call needs (outbound fetch, the budget's DO stub), plus the connection. */
 export interface PanelDeps extends Pick<Deps, "fetch" | "stubs"> {
@@ -52,18 +65,16 @@ async function budgetStub(deps: PanelDeps) {
   return deps.stubs.rateLimiter(`panel:${await sha256Hex(`${deps.conn.url}|${deps.conn.apiKey}`)}`);
 }
 
-/** Takes one request from the shared budget, waiting briefly when it is empty. */
+/**
+ * One request from the shared budget: now, or after the wait the budget reserved for it (up to
+ * MAX_INLINE_WAIT_MS; concurrent callers are paced in order, none retries into another). A longer
+ * wait becomes a retryable error carrying it, for the queue to retry later.
+ */
 async function takeBudget(deps: PanelDeps): Promise<void> {
   const stub = await budgetStub(deps);
-  const sleep = deps.sleep ?? sleeper;
-  for (let i = 0; i < 3; i++) {
-    const r = await stub.take(budgetOf(deps.conn));
-    if (r.allowed) return;
-    if (r.retryAfterMs > MAX_INLINE_WAIT_MS)
-      throw upstream("panel request budget exhausted", true, r.retryAfterMs / 1000);
-    await sleep(r.retryAfterMs);
-  }
-  throw upstream("panel request budget exhausted", true, 5);
+  const r = await stub.reserve(budgetOf(deps.conn), MAX_INLINE_WAIT_MS);
+  if (!r.allowed) throw upstream("panel request budget exhausted", true, r.retryAfterMs / 1000);
+  if (r.waitMs > 0) await (deps.sleep ?? sleeper)(r.waitMs);
 }
 
 /** Accept JSON, the bearer key and, when configured, the Cloudflare Access service token. */

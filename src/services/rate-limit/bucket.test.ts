@@ -1,6 +1,6 @@
 // Token-bucket math: refill, burst, fractional tokens, clock going backwards, reset times.
 import { describe, expect, it } from "vitest";
-import { give, refill, take } from "./bucket.ts";
+import { give, refill, reserve, take } from "./bucket.ts";
 
 const limit = { capacity: 5, periodMs: 5_000 }; // 1 token per second
 
@@ -57,5 +57,49 @@ describe("give", () => {
     const taken = take(undefined, limit, 0, 2).state;
     expect(give(taken, limit, 0).tokens).toBe(2);
     expect(give(give(taken, limit, 0, 5), limit, 0).tokens).toBe(3);
+  });
+});
+
+describe("reserve", () => {
+  it("takes now while tokens are there, then reserves in order: each later caller waits longer", () => {
+    let state: ReturnType<typeof reserve>["state"] | undefined;
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = reserve(state, limit, 0, 3_000);
+      state = r.state;
+      waits.push(r.allowed ? r.waitMs : -1);
+    }
+    // 5 at once, then one a second; the 9th would wait 4 s > 3 s and is refused.
+    expect(waits).toEqual([0, 0, 0, 0, 0, 1_000, 2_000, 3_000]);
+    const refused = reserve(state, limit, 0, 3_000);
+    expect(refused).toMatchObject({ allowed: false, waitMs: 0, retryAfterMs: 4_000 });
+    expect(refused.state).toEqual(state);
+  });
+
+  it("holds reservations against plain takes: a take finds no token until they are served", () => {
+    let state = reserve(undefined, limit, 0, 10_000, 5).state;
+    state = reserve(state, limit, 0, 10_000).state; // due at 1 s
+    expect(take(state, limit, 1_500).allowed).toBe(false);
+    expect(take(state, limit, 2_000).allowed).toBe(true);
+  });
+
+  it("callers using reserved tokens at their time never beat the bucket's rate", () => {
+    let state: ReturnType<typeof reserve>["state"] | undefined;
+    const used: number[] = [];
+    for (let now = 0; now < 20_000; now += 100) {
+      for (let k = 0; k < 3; k++) {
+        const r = reserve(state, limit, now, 2_000);
+        state = r.state;
+        if (r.allowed) used.push(now + r.waitMs);
+      }
+    }
+    used.sort((a, b) => a - b);
+    // Capacity plus one token a second, over any stretch of time.
+    for (let i = 0; i < used.length; i++) {
+      for (let j = i; j < used.length; j++) {
+        expect(j - i + 1).toBeLessThanOrEqual(5 + ((used[j] as number) - (used[i] as number)) / 1_000 + 1e-6);
+      }
+    }
+    expect(used.length).toBeGreaterThanOrEqual(5 + 19);
   });
 });

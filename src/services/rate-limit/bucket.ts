@@ -48,7 +48,41 @@ export function take(state: BucketState | undefined, limit: BucketLimit, now: nu
   const missingToFull = limit.capacity - next.tokens;
   const resetAt = next.updatedAt + ceilMs(missingToFull / rate(limit));
   const retryAfterMs = allowed ? 0 : ceilMs((cost - next.tokens) / rate(limit));
-  return { allowed, state: next, remaining: Math.floor(next.tokens), resetAt, retryAfterMs };
+  return { allowed, state: next, remaining: Math.max(0, Math.floor(next.tokens)), resetAt, retryAfterMs };
+}
+
+export interface ReserveResult extends TakeResult {
+  /** How long the caller must wait before using what it reserved (0: now). */
+  waitMs: number;
+}
+
+/**
+ * Takes `cost` tokens now or, when they will be there within `maxWaitMs`, reserves them: the
+ * tokens go below zero and the caller waits `waitMs` before using them. Reservations queue in
+ * order (each later one waits longer) and every taker sees them, so callers that wait as told
+ * never go faster than the bucket allows — pacing without retries that collide.
+ */
+export function reserve(
+  state: BucketState | undefined,
+  limit: BucketLimit,
+  now: number,
+  maxWaitMs: number,
+  cost = 1,
+): ReserveResult {
+  const current = refill(state, limit, now);
+  const missing = cost - current.tokens;
+  const waitMs = missing <= 1e-9 ? 0 : ceilMs(missing / rate(limit));
+  const next = waitMs <= maxWaitMs ? { ...current, tokens: current.tokens - cost } : current;
+  const allowed = next !== current;
+  const resetAt = next.updatedAt + ceilMs((limit.capacity - next.tokens) / rate(limit));
+  return {
+    allowed,
+    state: next,
+    remaining: Math.max(0, Math.floor(next.tokens)),
+    resetAt,
+    retryAfterMs: allowed ? 0 : waitMs,
+    waitMs: allowed ? waitMs : 0,
+  };
 }
 
 /** Gives `cost` tokens back (a refunded attempt), never above capacity. */

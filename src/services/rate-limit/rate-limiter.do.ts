@@ -2,7 +2,16 @@
 // storage. Reads and writes are synchronous SQL with no outside I/O between them, so concurrent
 // requests are admitted exactly. An alarm deletes the bucket once it is full again (idle).
 import { DurableObject } from "cloudflare:workers";
-import { type BucketLimit, type BucketState, give, refill, type TakeResult, take } from "./bucket.ts";
+import {
+  type BucketLimit,
+  type BucketState,
+  give,
+  type ReserveResult,
+  refill,
+  reserve,
+  type TakeResult,
+  take,
+} from "./bucket.ts";
 
 export class RateLimiter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -45,6 +54,13 @@ export class RateLimiter extends DurableObject {
     return result;
   }
 
+  /** Takes a token now or reserves one that is there within `maxWaitMs` (bucket.ts `reserve`). */
+  async reserve(limit: BucketLimit, maxWaitMs: number, now = Date.now()): Promise<ReserveResult> {
+    const result = reserve(this.read(), limit, now, maxWaitMs);
+    if (result.allowed) await this.store(result.state, limit, now);
+    return result;
+  }
+
   /**
    * Takes up to `want` tokens but never below `keep` left (a batch of best-effort reads that must
    * leave room for what matters more); `granted` may be 0. Exact like take(): no I/O in between.
@@ -68,8 +84,9 @@ export class RateLimiter extends DurableObject {
    */
   async clamp(limit: BucketLimit, tokens: number, now = Date.now()): Promise<BucketState> {
     const current = refill(this.read(), limit, now);
+    // Never raises: a bucket below zero holds reservations that must stay counted.
     return this.store(
-      { tokens: Math.max(0, Math.min(current.tokens, tokens)), updatedAt: current.updatedAt },
+      { tokens: Math.min(current.tokens, Math.max(0, tokens)), updatedAt: current.updatedAt },
       limit,
       now,
     );

@@ -17,6 +17,20 @@ describe("RateLimiter DO", () => {
     expect(results.filter((r) => !r.allowed).every((r) => r.retryAfterMs > 0)).toBe(true);
   });
 
+  it("reserves in order under concurrency, and a clamp never cancels reservations", async () => {
+    const stub = ns().getByName(uid("rl-reserve"));
+    const pace = { capacity: 2, periodMs: 2_000 }; // one token a second
+    const now = Date.now(); // the idle alarm runs on the real clock
+    const results = await Promise.all(Array.from({ length: 6 }, () => stub.reserve(pace, 3_000, now)));
+    const waits = results.filter((r) => r.allowed).map((r) => r.waitMs);
+    expect(waits.sort((a, b) => a - b)).toEqual([0, 0, 1_000, 2_000, 3_000]);
+    expect(results.filter((r) => !r.allowed)).toHaveLength(1);
+    // The panel says 5 are left: that does not hand out the tokens already promised.
+    await stub.clamp(pace, 5, now);
+    expect((await stub.take(pace, 1, now + 3_500)).allowed).toBe(false);
+    expect((await stub.take(pace, 1, now + 4_000)).allowed).toBe(true);
+  });
+
   it("keeps keys independent", async () => {
     const a = ns().getByName(uid("rl-a"));
     const b = ns().getByName(uid("rl-b"));
