@@ -92,3 +92,17 @@ export const uid = (prefix = "t") => `${prefix}-${crypto.randomUUID()}`;
 export function uniqueInt(): number {
   return 100_000 + Math.floor(Math.random() * 2_000_000_000);
 }
+
+/**
+ * The most requests inside any 60 s window [t, t + 60 s) of `times` (sorted): the panel counts
+ * one-minute windows wherever they fall, so a per-minute budget must hold in every one of them.
+ */
+export function busiestMinute(times: number[]): number {
+  let most = 0;
+  let j = 0;
+  for (let i = 0; i < times.length; i++) {
+    while ((times[j] as number) <= (times[i] as number) - 60_000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}

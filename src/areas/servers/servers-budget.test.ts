@@ -6,7 +6,7 @@
 // (package.json `test:serial`).
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { callJson, testDb, testEnv } from "../../../test/helpers.ts";
+import { busiestMinute, callJson, testDb, testEnv } from "../../../test/helpers.ts";
 import { finished, fullSync, syncSuiteHooks, trigger } from "../../../test/sync-helpers.ts";
 import { bearer } from "../../../test/users.ts";
 import { users } from "../../platform/db/schema/index.ts";
@@ -47,20 +47,6 @@ afterAll(async () => {
   );
   for (const r of saved) await setConfig(r.key, r.value);
 });
-
-/**
- * The most requests inside any 60 s window [t, t + 60 s) of `times` (sorted): the panel counts
- * one-minute windows wherever they fall, so each budget must hold in every one of them.
- */
-function busiestMinute(times: number[]): number {
-  let most = 0;
-  let j = 0;
-  for (let i = 0; i < times.length; i++) {
-    while ((times[j] as number) <= (times[i] as number) - 60_000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe("budget sharing with a running sync", () => {
   it("a full sync does not starve power buttons, and hammering power does not starve the sync", async () => {

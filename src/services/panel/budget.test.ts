@@ -2,6 +2,7 @@
 // than the panel's per-minute limit through in ANY 60 s — the panel counts fixed one-minute
 // windows, wherever they fall — and still gets the sustained rate it was promised.
 import { describe, expect, it } from "vitest";
+import { busiestMinute } from "../../../test/helpers.ts";
 import { type BucketState, take } from "../rate-limit/bucket.ts";
 import { interactiveBudget } from "./client-api.ts";
 import { perMinuteBudget } from "./panel-client.ts";
@@ -16,17 +17,6 @@ function greedy(limit: ReturnType<typeof perMinuteBudget>, ms: number, stepMs: n
     if (r.allowed) times.push(now);
   }
   return times;
-}
-
-/** The most requests inside any window [t, t + 60 s). */
-function busiestMinute(times: number[]): number {
-  let most = 0;
-  let j = 0;
-  for (let i = 0; i < times.length; i++) {
-    while ((times[j] as number) <= (times[i] as number) - 60_000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 describe("perMinuteBudget", () => {
